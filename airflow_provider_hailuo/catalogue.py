@@ -1,0 +1,166 @@
+"""The model catalogue, as data.
+
+Validation, the sandbox server and the generated documentation table all read this one table, so a
+model's rules cannot drift between what we check, what the sandbox enforces and what the docs say.
+The API version is recorded per model so v2 models (MiniMax-H3) can be added without a rewrite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Mapping
+
+
+class Mode(str, Enum):
+    """Which kind of generation a request is; decided by which image fields are present."""
+
+    TEXT = "text-to-video"
+    FIRST_FRAME = "image-to-video"
+    FIRST_LAST_FRAME = "first-last-frame"
+    SUBJECT_REFERENCE = "subject-reference"
+
+
+#: Resolution label -> output size in pixels (16:9 when the output does not follow an input image).
+RESOLUTION_PIXELS: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {
+        "512P": (912, 512),
+        "720P": (1280, 720),
+        "768P": (1366, 768),
+        "1080P": (1920, 1080),
+    }
+)
+
+Grid = Mapping[str, tuple[int, ...]]
+"""Resolution -> allowed durations in seconds."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What one model accepts. ``grids`` maps each supported mode to its resolution x duration grid."""
+
+    name: str
+    api_version: str
+    grids: Mapping[Mode, Grid]
+    default_resolution: str | None
+    camera_commands: bool
+    fast_pretreatment_modes: frozenset[Mode] = field(default_factory=frozenset)
+    #: S2V-01's spec has no resolution/duration fields at all; we then omit them from the payload.
+    takes_resolution_and_duration: bool = True
+    description: str = ""
+
+    @property
+    def modes(self) -> frozenset[Mode]:
+        return frozenset(self.grids)
+
+    def grid(self, mode: Mode) -> Grid:
+        return self.grids[mode]
+
+    @property
+    def resolutions(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for grid in self.grids.values():
+            for res in grid:
+                if res not in seen:
+                    seen.append(res)
+        return tuple(sorted(seen, key=lambda r: int(r.rstrip("P"))))
+
+
+_HAILUO_GRID_768_1080: Grid = MappingProxyType({"768P": (6, 10), "1080P": (6,)})
+_HAILUO_02_I2V: Grid = MappingProxyType({"512P": (6, 10), "768P": (6, 10), "1080P": (6,)})
+_ONLY_720: Grid = MappingProxyType({"720P": (6,)})
+
+_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        name="MiniMax-Hailuo-2.3",
+        api_version="v1",
+        grids=MappingProxyType({Mode.TEXT: _HAILUO_GRID_768_1080, Mode.FIRST_FRAME: _HAILUO_GRID_768_1080}),
+        default_resolution="768P",
+        camera_commands=True,
+        fast_pretreatment_modes=frozenset({Mode.TEXT, Mode.FIRST_FRAME}),
+        description="Current Hailuo model: text and image to video, 768P/1080P.",
+    ),
+    ModelSpec(
+        name="MiniMax-Hailuo-2.3-Fast",
+        api_version="v1",
+        grids=MappingProxyType({Mode.FIRST_FRAME: _HAILUO_GRID_768_1080}),
+        default_resolution="768P",
+        camera_commands=True,
+        fast_pretreatment_modes=frozenset({Mode.FIRST_FRAME}),
+        description="Faster image-to-video variant of Hailuo 2.3 (no text-to-video).",
+    ),
+    ModelSpec(
+        name="MiniMax-Hailuo-02",
+        api_version="v1",
+        grids=MappingProxyType(
+            {
+                Mode.TEXT: _HAILUO_GRID_768_1080,
+                Mode.FIRST_FRAME: _HAILUO_02_I2V,
+                Mode.FIRST_LAST_FRAME: _HAILUO_GRID_768_1080,
+            }
+        ),
+        default_resolution="768P",
+        camera_commands=True,
+        fast_pretreatment_modes=frozenset({Mode.TEXT, Mode.FIRST_FRAME}),
+        description="Precise instruction following; the only model for first+last frame; 512P for image-to-video.",
+    ),
+    ModelSpec(
+        name="T2V-01-Director",
+        api_version="v1",
+        grids=MappingProxyType({Mode.TEXT: _ONLY_720}),
+        default_resolution="720P",
+        camera_commands=True,
+        description="Text-to-video, director edition: full camera-command control.",
+    ),
+    ModelSpec(
+        name="T2V-01",
+        api_version="v1",
+        grids=MappingProxyType({Mode.TEXT: _ONLY_720}),
+        default_resolution="720P",
+        camera_commands=False,
+        description="Original text-to-video model.",
+    ),
+    ModelSpec(
+        name="I2V-01-Director",
+        api_version="v1",
+        grids=MappingProxyType({Mode.FIRST_FRAME: _ONLY_720}),
+        default_resolution="720P",
+        camera_commands=True,
+        description="Image-to-video, director edition: full camera-command control.",
+    ),
+    ModelSpec(
+        name="I2V-01-live",
+        api_version="v1",
+        grids=MappingProxyType({Mode.FIRST_FRAME: _ONLY_720}),
+        default_resolution="720P",
+        camera_commands=False,
+        description="Image-to-video tuned for cartoon, comic and hand-drawn styles.",
+    ),
+    ModelSpec(
+        name="I2V-01",
+        api_version="v1",
+        grids=MappingProxyType({Mode.FIRST_FRAME: _ONLY_720}),
+        default_resolution="720P",
+        camera_commands=False,
+        description="Original image-to-video model.",
+    ),
+    ModelSpec(
+        name="S2V-01",
+        api_version="v1",
+        grids=MappingProxyType({Mode.SUBJECT_REFERENCE: _ONLY_720}),
+        default_resolution="720P",
+        camera_commands=False,
+        takes_resolution_and_duration=False,
+        description="Subject reference: keeps one character's face consistent (720P, 6 s).",
+    ),
+)
+
+MODELS: Mapping[str, ModelSpec] = MappingProxyType({m.name: m for m in _MODELS})
+
+DEFAULT_MODEL = "MiniMax-Hailuo-02"
+
+
+def get_model(name: str) -> ModelSpec | None:
+    """Return the spec of a known model, or ``None`` for a name MiniMax may have shipped since."""
+    return MODELS.get(name)
