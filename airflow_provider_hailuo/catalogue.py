@@ -7,10 +7,10 @@ The API version is recorded per model so v2 models (MiniMax-H3) can be added wit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
 
 
 class Mode(str, Enum):

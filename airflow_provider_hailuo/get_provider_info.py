@@ -1,0 +1,85 @@
+"""Provider metadata, read by Airflow through the ``apache_airflow_provider`` entry point.
+
+Connection-form metadata is declared here as data: Airflow 3's api-server builds the "MiniMax Hailuo"
+connection form from it without importing the hook (and without Flask/WTForms).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_hailuo import __version__
+
+DEFAULT_HOST = "https://api.minimaxi.com"
+INTERNATIONAL_HOST = "https://api.minimax.io"
+
+
+def get_provider_info() -> dict[str, Any]:
+    return {
+        "package-name": "airflow-provider-hailuo",
+        "name": "MiniMax Hailuo",
+        "description": "MiniMax Hailuo video generation (text, image and subject reference to video).",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "MiniMax Hailuo",
+                "external-doc-url": "https://platform.minimax.io/docs/api-reference/video-generation-t2v",
+                "tags": ["ai"],
+            }
+        ],
+        "hooks": [
+            {"integration-name": "MiniMax Hailuo", "python-modules": ["airflow_provider_hailuo.hooks.hailuo"]}
+        ],
+        "operators": [
+            {
+                "integration-name": "MiniMax Hailuo",
+                "python-modules": ["airflow_provider_hailuo.operators.hailuo"],
+            }
+        ],
+        "sensors": [
+            {"integration-name": "MiniMax Hailuo", "python-modules": ["airflow_provider_hailuo.sensors.hailuo"]}
+        ],
+        "triggers": [
+            {
+                "integration-name": "MiniMax Hailuo",
+                "python-modules": ["airflow_provider_hailuo.triggers.hailuo"],
+            }
+        ],
+        "transfers": [
+            {
+                "source-integration-name": "MiniMax Hailuo",
+                "target-integration-name": "Amazon Simple Storage Service (S3)",
+                "python-module": "airflow_provider_hailuo.transfers.hailuo_to_s3",
+            }
+        ],
+        "extra-links": [
+            "airflow_provider_hailuo.links.hailuo.HailuoS3ObjectLink",
+        ],
+        "connection-types": [
+            {
+                "connection-type": "hailuo",
+                "hook-class-name": "airflow_provider_hailuo.hooks.hailuo.HailuoHook",
+                "hook-name": "MiniMax Hailuo",
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port", "login", "extra"],
+                    "relabeling": {"password": "API key", "host": "Base URL"},
+                    "placeholders": {
+                        "password": "your MiniMax API key",
+                        "host": f"{DEFAULT_HOST} (mainland) or {INTERNATIONAL_HOST} (international)",
+                    },
+                },
+                "conn-fields": {
+                    "group_id": {
+                        "label": "Group ID",
+                        "description": "Optional. Sent as GroupId only when set (older accounts).",
+                        "schema": {"type": ["string", "null"]},
+                    },
+                    "request_timeout": {
+                        "label": "Request timeout (seconds)",
+                        "description": "Timeout of each HTTP request to the API.",
+                        "schema": {"type": ["number", "null"], "minimum": 1},
+                    },
+                },
+            }
+        ],
+    }

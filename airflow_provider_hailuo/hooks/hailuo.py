@@ -1,0 +1,438 @@
+"""HailuoHook: the connection, credentials and every call to the MiniMax video API.
+
+Sync methods (``requests``, one pooled session per hook) serve operators, the sensor, the transfer and
+the CLI. Async methods (``aiohttp``) serve the trigger: the connection is fetched asynchronously and
+cached briefly, and one ``ClientSession`` per event loop is shared by all triggers of a triggerer, so
+5000 waiting videos do not mean 5000 TLS handshakes per poll round. Both paths build requests and
+parse answers through :mod:`airflow_provider_hailuo.protocol` and retry through
+:mod:`airflow_provider_hailuo.retry`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import IO, TYPE_CHECKING, Any
+
+import aiohttp
+import requests
+from airflow.providers.common.compat.sdk import BaseHook
+from requests.adapters import HTTPAdapter
+
+from airflow_provider_hailuo.exceptions import (
+    HailuoAPIError,
+    HailuoConfigurationError,
+    HailuoError,
+    HailuoInvalidAPIKeyError,
+    HailuoTransportError,
+    scrub,
+)
+from airflow_provider_hailuo.get_provider_info import DEFAULT_HOST, INTERNATIONAL_HOST
+from airflow_provider_hailuo.protocol import (
+    ApiRequest,
+    HailuoFile,
+    RawResponse,
+    VideoGenerationStatus,
+    build_headers,
+    create_request,
+    normalise_base_url,
+    parse_create_response,
+    parse_query_response,
+    parse_retrieve_response,
+    query_request,
+    retrieve_request,
+)
+from airflow_provider_hailuo.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+
+if TYPE_CHECKING:
+    from airflow_provider_hailuo.download import DownloadResult, HailuoVideoStream
+
+DEFAULT_TIMEOUT = 30.0
+#: How long the trigger side keeps a looked-up connection; a rotated key is picked up after this.
+ASYNC_SETTINGS_TTL = 300.0
+
+#: The other region's host, for telling "wrong region" from "bad key" in test_connection.
+REGION_COUNTERPARTS: dict[str, str] = {
+    DEFAULT_HOST: INTERNATIONAL_HOST,
+    INTERNATIONAL_HOST: DEFAULT_HOST,
+    "https://api.minimax.chat": "https://api.minimaxi.chat",
+    "https://api.minimaxi.chat": "https://api.minimax.chat",
+}
+
+
+@dataclass(frozen=True)
+class HailuoConnectionSettings:
+    """What a call needs from the connection. ``repr`` hides the key so it never reaches a log."""
+
+    api_key: str
+    base_url: str
+    group_id: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+    def __repr__(self) -> str:
+        return (
+            f"HailuoConnectionSettings(base_url={self.base_url!r}, group_id={self.group_id!r}, api_key=***)"
+        )
+
+
+def settings_from_connection(conn: Any) -> HailuoConnectionSettings:
+    extra: Mapping[str, Any] = {}
+    try:
+        extra = conn.extra_dejson or {}
+    except Exception:
+        extra = {}
+    api_key = conn.password or extra.get("api_key") or ""
+    if not api_key:
+        raise HailuoConfigurationError(
+            f"connection {conn.conn_id!r} has no API key: put the MiniMax API key in the password field"
+        )
+    try:
+        base_url = normalise_base_url(conn.host or extra.get("base_url"), DEFAULT_HOST)
+    except ValueError as err:
+        raise HailuoConfigurationError(f"connection {conn.conn_id!r}: {err}") from None
+    if conn.port and base_url.count(":") == 1:
+        base_url = f"{base_url}:{conn.port}"
+    group_id = extra.get("group_id") or conn.login or None
+    raw_timeout = extra.get("request_timeout", extra.get("timeout"))
+    try:
+        timeout = float(raw_timeout) if raw_timeout not in (None, "") else DEFAULT_TIMEOUT
+    except (TypeError, ValueError):
+        raise HailuoConfigurationError(
+            f"connection {conn.conn_id!r}: request_timeout must be a number of seconds, got {raw_timeout!r}"
+        ) from None
+    if timeout <= 0:
+        raise HailuoConfigurationError(f"connection {conn.conn_id!r}: request_timeout must be positive")
+    return HailuoConnectionSettings(str(api_key), base_url, str(group_id) if group_id else None, timeout)
+
+
+def _requests_error(err: requests.RequestException, what: str, secret: str) -> HailuoTransportError:
+    # A refused or unresolvable connection proves the request never reached MiniMax.
+    text = repr(err)
+    not_sent = isinstance(err, requests.ConnectTimeout) or (
+        isinstance(err, requests.ConnectionError)
+        and any(s in text for s in ("NewConnectionError", "Connection refused", "NameResolutionError"))
+    )
+    return HailuoTransportError(
+        scrub(f"{what} failed: {type(err).__name__}: {err}", secret)[:500], request_sent=not not_sent
+    )
+
+
+def _aiohttp_error(err: BaseException, what: str, secret: str) -> HailuoTransportError:
+    not_sent = isinstance(err, aiohttp.ClientConnectorError)
+    kind = "timed out" if isinstance(err, asyncio.TimeoutError) else f"failed: {type(err).__name__}: {err}"
+    return HailuoTransportError(scrub(f"{what} {kind}", secret)[:500], request_sent=not not_sent)
+
+
+# One aiohttp session per event loop, shared by every hook (and so every trigger) on that loop.
+_ASYNC_SESSIONS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
+    weakref.WeakKeyDictionary()
+)
+_ASYNC_SETTINGS: dict[str, tuple[float, HailuoConnectionSettings]] = {}
+
+
+def shared_client_session() -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    session = _ASYNC_SESSIONS.get(loop)
+    if session is None or session.closed:
+        connector = aiohttp.TCPConnector(
+            limit=256, limit_per_host=64, ttl_dns_cache=300, keepalive_timeout=60
+        )
+        session = aiohttp.ClientSession(connector=connector, headers={"Accept": "application/json"})
+        _ASYNC_SESSIONS[loop] = session
+    return session
+
+
+async def close_shared_client_session() -> None:
+    """Close this loop's shared session (tests and short-lived loops; a triggerer keeps it for life)."""
+    loop = asyncio.get_running_loop()
+    session = _ASYNC_SESSIONS.pop(loop, None)
+    if session is not None and not session.closed:
+        await session.close()
+
+
+def clear_connection_cache() -> None:
+    _ASYNC_SETTINGS.clear()
+
+
+class HailuoHook(BaseHook):
+    """Interact with the MiniMax Hailuo video API.
+
+    :param hailuo_conn_id: Airflow connection of type ``hailuo`` (API key in the password field).
+    :param retry_policy: backoff and attempt bound for transient failures.
+    """
+
+    conn_name_attr = "hailuo_conn_id"
+    default_conn_name = "hailuo_default"
+    conn_type = "hailuo"
+    hook_name = "MiniMax Hailuo"
+
+    def __init__(
+        self,
+        hailuo_conn_id: str = default_conn_name,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        settings: HailuoConnectionSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self.hailuo_conn_id = hailuo_conn_id
+        self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
+        self._given_settings = settings
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Fallback for UIs that still ask the hook; the same data is in ``get_provider_info``."""
+        from airflow_provider_hailuo.get_provider_info import get_provider_info
+
+        return dict(get_provider_info()["connection-types"][0]["ui-field-behaviour"])
+
+    # -- settings -------------------------------------------------------------------------------
+    @cached_property
+    def settings(self) -> HailuoConnectionSettings:
+        if self._given_settings is not None:
+            return self._given_settings
+        return settings_from_connection(self.get_connection(self.hailuo_conn_id))
+
+    async def aget_settings(self) -> HailuoConnectionSettings:
+        """Connection lookup that never blocks the event loop, cached for ``ASYNC_SETTINGS_TTL``."""
+        if self._given_settings is not None:
+            return self._given_settings
+        cached = _ASYNC_SETTINGS.get(self.hailuo_conn_id)
+        now = time.monotonic()
+        if cached and cached[0] > now:
+            return cached[1]
+        try:
+            from airflow.providers.common.compat.connection import get_async_connection
+
+            conn = await get_async_connection(self.hailuo_conn_id)
+        except ImportError:  # pragma: no cover - common.compat always ships with the amazon provider
+            conn = await BaseHook.aget_connection(self.hailuo_conn_id)
+        settings = settings_from_connection(conn)
+        _ASYNC_SETTINGS[self.hailuo_conn_id] = (now + ASYNC_SETTINGS_TTL, settings)
+        return settings
+
+    # -- sync transport -------------------------------------------------------------------------
+    @cached_property
+    def session(self) -> requests.Session:
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    def close(self) -> None:
+        if "session" in self.__dict__:
+            self.session.close()
+            del self.__dict__["session"]
+
+    def _send(self, call: ApiRequest, settings: HailuoConnectionSettings) -> RawResponse:
+        headers = build_headers(settings.api_key, with_body=call.json_body is not None)
+        try:
+            resp = self.session.request(
+                call.method,
+                call.url(settings.base_url),
+                headers=headers,
+                json=call.json_body,
+                timeout=(min(10.0, settings.timeout), settings.timeout),
+            )
+        except requests.RequestException as err:
+            raise _requests_error(err, f"{call.method} {call.path}", settings.api_key) from None
+        return RawResponse(resp.status_code, dict(resp.headers), resp.content)
+
+    def _log_retry(self, retry_state: Any) -> None:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        self.log.warning(
+            "Hailuo call failed (attempt %s of %s), retrying in %.1fs: %s",
+            retry_state.attempt_number,
+            self.retry_policy.max_attempts,
+            retry_state.next_action.sleep if retry_state.next_action else 0.0,
+            exc,
+        )
+
+    def _call(self, call: ApiRequest, parse: Callable[[RawResponse], Any]) -> Any:
+        settings = self.settings
+        for attempt in self.retry_policy.retrying(idempotent=call.idempotent, before_sleep=self._log_retry):
+            with attempt:
+                return parse(self._send(call, settings))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- sync API ---------------------------------------------------------------------------------
+    def create_video_generation_from_payload(self, payload: Mapping[str, Any]) -> str:
+        """Submit an already validated payload; returns the Hailuo task id."""
+        return str(
+            self._call(create_request(payload, group_id=self.settings.group_id), parse_create_response)
+        )
+
+    def create_video_generation(self, **params: Any) -> str:
+        """Validate ``params`` (the operator's parameter names) and submit; returns the Hailuo task id.
+
+        Images may be paths, bytes, URLs, data URLs or ``s3://`` URIs (``aws_conn_id`` picks the S3
+        connection). Validation happens before any HTTP call, so bad input never costs money.
+        """
+        from airflow_provider_hailuo.request import prepare_video_generation_payload
+
+        payload = prepare_video_generation_payload(**params)
+        return self.create_video_generation_from_payload(payload)
+
+    def get_video_generation(self, video_task_id: str) -> VideoGenerationStatus:
+        task_id = str(video_task_id)
+        call = query_request(task_id, group_id=self.settings.group_id)
+        return self._call(call, lambda raw: parse_query_response(raw, task_id))  # type: ignore[no-any-return]
+
+    def retrieve_file(self, file_id: str | int) -> HailuoFile:
+        fid = str(file_id)
+        call = retrieve_request(fid, group_id=self.settings.group_id)
+        return self._call(call, lambda raw: parse_retrieve_response(raw, fid))  # type: ignore[no-any-return]
+
+    def open_video_stream(
+        self,
+        file_id: str | int,
+        *,
+        chunk_size: int = 1 << 20,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> HailuoVideoStream:
+        """A readable binary stream of a generated file that resumes cut downloads and refreshes expired URLs."""
+        from airflow_provider_hailuo.download import HailuoVideoStream
+
+        return HailuoVideoStream(self, str(file_id), chunk_size=chunk_size, progress=progress)
+
+    def download_file(
+        self,
+        file_id: str | int,
+        destination: str | Any | IO[bytes],
+        *,
+        chunk_size: int = 1 << 20,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> DownloadResult:
+        """Stream a file to a path or a writable binary file object in bounded memory."""
+        from airflow_provider_hailuo.download import download_to
+
+        with self.open_video_stream(file_id, chunk_size=chunk_size, progress=progress) as stream:
+            return download_to(stream, destination, chunk_size=chunk_size)
+
+    def wait_for_video_generation(
+        self,
+        video_task_id: str,
+        *,
+        poll_interval: float = 10.0,
+        timeout: float | None = None,
+        on_status: Callable[[VideoGenerationStatus, float], None] | None = None,
+    ) -> VideoGenerationStatus:
+        """Poll until Success or Fail (returned, not raised) or the deadline (``HailuoWaitTimeoutError``)."""
+        from airflow_provider_hailuo.waiting import StatusWatcher
+
+        watcher = StatusWatcher(str(video_task_id), poll_interval=poll_interval, timeout=timeout)
+        while True:
+            try:
+                status = self.get_video_generation(video_task_id)
+            except HailuoError as err:
+                watcher.record_failure(err)
+                time.sleep(watcher.next_delay(err))
+                continue
+            changed = watcher.record(status)
+            if changed and on_status is not None:
+                on_status(status, watcher.elapsed)
+            if status.is_terminal:
+                return status
+            watcher.check_deadline()
+            time.sleep(watcher.next_delay())
+
+    def test_connection(self) -> tuple[bool, str]:
+        """One cheap authenticated call (a query for task id 0) that tells OK, bad key and wrong region apart."""
+        try:
+            settings = self.settings
+        except HailuoError as err:
+            return False, str(err)
+        try:
+            self._send_probe(settings)
+        except HailuoInvalidAPIKeyError:
+            other = REGION_COUNTERPARTS.get(settings.base_url)
+            if other:
+                try:
+                    self._send_probe(
+                        HailuoConnectionSettings(settings.api_key, other, settings.group_id, settings.timeout)
+                    )
+                    return False, (
+                        f"Wrong region: this API key belongs to {other}, not {settings.base_url}. "
+                        f"Set the connection's host to {other}."
+                    )
+                except HailuoError:
+                    pass
+            return False, (
+                f"Invalid API key for {settings.base_url} (2049). Check the key, and that it was issued for "
+                "this host's region (mainland api.minimaxi.com, international api.minimax.io)."
+            )
+        except HailuoAPIError as err:
+            if err.code == 1004:
+                return False, f"Authentication failed at {settings.base_url} (1004): check the API key."
+            return False, str(err)
+        except HailuoError as err:
+            return False, f"Could not reach {settings.base_url}: {err}"
+        return True, f"Connected to {settings.base_url}: the API key is valid."
+
+    def _send_probe(self, settings: HailuoConnectionSettings) -> None:
+        raw = self._send(query_request("0", group_id=settings.group_id), settings)
+        try:
+            parse_query_response(raw, "0")
+        except HailuoAPIError as err:
+            if err.code not in (2013, 1000):  # "no such task" proves the key was accepted
+                raise
+        except HailuoError as err:
+            if getattr(err, "retryable", False) or raw.status != 200:
+                raise
+
+    # -- async API (trigger) --------------------------------------------------------------------
+    async def _asend(self, call: ApiRequest, settings: HailuoConnectionSettings) -> RawResponse:
+        session = shared_client_session()
+        headers = build_headers(settings.api_key, with_body=call.json_body is not None)
+        try:
+            async with session.request(
+                call.method,
+                call.url(settings.base_url),
+                headers=headers,
+                json=call.json_body,
+                timeout=aiohttp.ClientTimeout(
+                    total=settings.timeout, sock_connect=min(10.0, settings.timeout)
+                ),
+            ) as resp:
+                body = await resp.read()
+                return RawResponse(resp.status, dict(resp.headers), body)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as err:
+            raise _aiohttp_error(err, f"{call.method} {call.path}", settings.api_key) from None
+
+    async def _acall(self, call: ApiRequest, parse: Callable[[RawResponse], Any]) -> Any:
+        settings = await self.aget_settings()
+        async for attempt in self.retry_policy.async_retrying(
+            idempotent=call.idempotent, before_sleep=self._log_retry
+        ):
+            with attempt:
+                return parse(await self._asend(call, settings))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def aget_video_generation(self, video_task_id: str) -> VideoGenerationStatus:
+        task_id = str(video_task_id)
+        settings = await self.aget_settings()
+        call = query_request(task_id, group_id=settings.group_id)
+        return await self._acall(call, lambda raw: parse_query_response(raw, task_id))  # type: ignore[no-any-return]
+
+    async def aget_video_generation_once(self, video_task_id: str) -> VideoGenerationStatus:
+        """A single query with no retry loop: the trigger applies its own tolerance across polls."""
+        task_id = str(video_task_id)
+        settings = await self.aget_settings()
+        raw = await self._asend(query_request(task_id, group_id=settings.group_id), settings)
+        return parse_query_response(raw, task_id)
+
+    async def acreate_video_generation_from_payload(self, payload: Mapping[str, Any]) -> str:
+        settings = await self.aget_settings()
+        return str(
+            await self._acall(create_request(payload, group_id=settings.group_id), parse_create_response)
+        )
+
+    async def aretrieve_file(self, file_id: str | int) -> HailuoFile:
+        fid = str(file_id)
+        settings = await self.aget_settings()
+        call = retrieve_request(fid, group_id=settings.group_id)
+        return await self._acall(call, lambda raw: parse_retrieve_response(raw, fid))  # type: ignore[no-any-return]

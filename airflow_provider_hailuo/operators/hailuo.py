@@ -1,0 +1,354 @@
+"""HailuoVideoGenerationOperator: submit a video, then wait in the triggerer or the worker.
+
+The Hailuo task id is recorded the moment it exists (XCom, a log line and, on Airflow 3.3+, the task
+state store) because MiniMax has no idempotency key and no list endpoint: an id that is lost is a
+video paid for and orphaned. A retry reads the id back and re-attaches instead of paying again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator, conf
+
+from airflow_provider_hailuo.catalogue import DEFAULT_MODEL, get_model
+from airflow_provider_hailuo.exceptions import (
+    HailuoAPIError,
+    HailuoError,
+    HailuoInputSensitiveError,
+    HailuoOutputSensitiveError,
+    HailuoTransportError,
+    HailuoVideoGenerationFailedError,
+    HailuoWaitTimeoutError,
+)
+from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from airflow_provider_hailuo.images import redact_image_reference
+from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
+from airflow_provider_hailuo.request import prepare_video_generation_payload
+from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger, status_event, validate_event
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+#: Key of the Hailuo task id in the task state store. Renaming it breaks re-attach of in-flight retries.
+STATE_KEY = "hailuo_video_task_id"
+#: Shown for each mapped instance in the UI instead of a bare index.
+DEFAULT_MAP_INDEX_TEMPLATE = "{{ task.map_index_label }}"
+DEFAULT_TIMEOUT = 3600.0
+
+
+def _seconds(value: timedelta | float | int | None, name: str) -> float | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds <= 0:
+        raise ValueError(f"{name}: must be positive, got {value!r}")
+    return seconds
+
+
+def failure_for_event(event: Mapping[str, Any]) -> HailuoError:
+    """Turn an ``error``/``timeout`` event into the exception that tells the user what to do."""
+    task_id = str(event.get("video_task_id"))
+    code = event.get("error_code")
+    message = str(event.get("message") or "")
+    if event.get("status") == "timeout":
+        return HailuoWaitTimeoutError(message, video_task_id=task_id)
+    if code == 1027:
+        return HailuoOutputSensitiveError(message, code=1027, video_task_id=task_id)
+    if code == 1026:
+        return HailuoInputSensitiveError(message, code=1026, video_task_id=task_id)
+    if isinstance(code, int) and code:
+        from airflow_provider_hailuo.exceptions import api_error_from_code
+
+        return api_error_from_code(code, message, video_task_id=task_id)
+    return HailuoVideoGenerationFailedError(
+        f"{message}. MiniMax gave no reason; a retry of this Airflow task submits a new (paid) video.",
+        video_task_id=task_id,
+        error_code=code if isinstance(code, int) else None,
+    )
+
+
+def raise_for_airflow(err: HailuoError) -> None:
+    """Permanent errors end the task without Airflow retries; transient ones let retries happen."""
+    if err.permanent:
+        raise AirflowFailException(str(err)) from err
+    raise err
+
+
+class HailuoVideoGenerationOperator(BaseOperator):
+    """Generate a video with MiniMax Hailuo (text, image, first+last frame or subject reference).
+
+    Returns (XCom) a small dict: ``video_task_id``, ``status``, ``file_id``, ``video_width``,
+    ``video_height``, ``model``, ``resolution``, ``duration``. Feed it to ``HailuoToS3Operator``.
+
+    :param prompt: what the video shows; may hold camera commands such as ``[Push in]`` / ``[推进]``.
+    :param model: a MiniMax model name (default ``MiniMax-Hailuo-02``).
+    :param duration: seconds, 6 or 10 where the model allows it.
+    :param resolution: ``512P``, ``720P``, ``768P`` or ``1080P``; default the model's.
+    :param first_frame_image: local path, bytes, http(s) URL, data URL or ``s3://bucket/key``.
+    :param last_frame_image: same forms; with ``first_frame_image`` on MiniMax-Hailuo-02.
+    :param subject_reference: one character image (S2V-01), any of the image forms or the API's list shape.
+    :param callback_url: MiniMax posts status changes here (see the callbacks docs).
+    :param extra_params: fields passed through as-is, for fields MiniMax adds later.
+    :param wait_for_completion: False returns as soon as the task is submitted.
+    :param deferrable: wait in the triggerer, freeing the worker slot.
+    :param poll_interval: seconds between status checks.
+    :param timeout: seconds to wait for the video before failing (the task keeps its id; a retry re-attaches).
+    :param aws_conn_id: AWS connection for ``s3://`` images.
+    """
+
+    template_fields: Sequence[str] = (
+        "prompt",
+        "model",
+        "duration",
+        "resolution",
+        "first_frame_image",
+        "last_frame_image",
+        "subject_reference",
+        "callback_url",
+        "extra_params",
+        "hailuo_conn_id",
+        "aws_conn_id",
+    )
+    template_fields_renderers = {"extra_params": "json"}
+    ui_color = "#d9f0ff"
+
+    def __init__(
+        self,
+        *,
+        prompt: str | None = None,
+        model: str = DEFAULT_MODEL,
+        duration: int | str | None = 6,
+        resolution: str | None = None,
+        prompt_optimizer: bool | None = None,
+        fast_pretreatment: bool | None = None,
+        first_frame_image: Any = None,
+        last_frame_image: Any = None,
+        subject_reference: Any = None,
+        callback_url: str | None = None,
+        aigc_watermark: bool | None = None,
+        extra_params: dict[str, Any] | None = None,
+        hailuo_conn_id: str = HailuoHook.default_conn_name,
+        aws_conn_id: str | None = "aws_default",
+        wait_for_completion: bool = True,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float = 10.0,
+        timeout: timedelta | float | None = DEFAULT_TIMEOUT,
+        map_index_template: str | None = DEFAULT_MAP_INDEX_TEMPLATE,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(map_index_template=map_index_template, **kwargs)
+        self.prompt = prompt
+        self.model = model
+        self.duration = duration
+        self.resolution = resolution
+        self.prompt_optimizer = prompt_optimizer
+        self.fast_pretreatment = fast_pretreatment
+        self.first_frame_image = first_frame_image
+        self.last_frame_image = last_frame_image
+        self.subject_reference = subject_reference
+        self.callback_url = callback_url
+        self.aigc_watermark = aigc_watermark
+        self.extra_params = extra_params
+        self.hailuo_conn_id = hailuo_conn_id
+        self.aws_conn_id = aws_conn_id
+        self.wait_for_completion = wait_for_completion
+        self.deferrable = deferrable
+        self.poll_interval = _seconds(poll_interval, "poll_interval") or 10.0
+        self.timeout = _seconds(timeout, "timeout")
+
+    # -- presentation ---------------------------------------------------------------------------
+    @property
+    def map_index_label(self) -> str:
+        """A short label for mapped instances: the start of the prompt, or what the video is made from."""
+        prompt = " ".join(str(self.prompt or "").split())
+        if prompt:
+            return prompt if len(prompt) <= 48 else prompt[:47] + "…"
+        if self.subject_reference:
+            return f"{self.model}: subject reference"
+        return f"{self.model}: image to video"
+
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        super().render_template_fields(context, jinja_env)
+        self._images = {
+            name: getattr(self, name)
+            for name in ("first_frame_image", "last_frame_image", "subject_reference")
+        }
+        # Rendered fields are stored and shown in the UI: keep base64 and raw bytes out of them.
+        for name, value in self._images.items():
+            setattr(self, name, redact_image_reference(value))
+
+    def _image(self, name: str) -> Any:
+        return getattr(self, "_images", {}).get(name, getattr(self, name))
+
+    @cached_property
+    def hook(self) -> HailuoHook:
+        return HailuoHook(hailuo_conn_id=self.hailuo_conn_id)
+
+    # -- execution ------------------------------------------------------------------------------
+    def _payload(self) -> dict[str, Any]:
+        try:
+            return prepare_video_generation_payload(
+                model=self.model,
+                prompt=self.prompt,
+                duration=self.duration,
+                resolution=self.resolution,
+                prompt_optimizer=self.prompt_optimizer,
+                fast_pretreatment=self.fast_pretreatment,
+                first_frame_image=self._image("first_frame_image"),
+                last_frame_image=self._image("last_frame_image"),
+                subject_reference=self._image("subject_reference"),
+                callback_url=self.callback_url,
+                aigc_watermark=self.aigc_watermark,
+                extra_params=self.extra_params,
+                aws_conn_id=self.aws_conn_id,
+            )
+        except ValueError as err:
+            # Bad input is not fixed by a retry: fail now, before any money is spent.
+            raise AirflowFailException(f"Invalid Hailuo request: {err}") from err
+
+    def _result(self, payload: Mapping[str, Any], event: Mapping[str, Any], status: str) -> dict[str, Any]:
+        spec = get_model(str(payload.get("model")))
+        return {
+            "video_task_id": event.get("video_task_id"),
+            "status": status,
+            "file_id": event.get("file_id"),
+            "video_width": event.get("video_width"),
+            "video_height": event.get("video_height"),
+            "model": payload.get("model"),
+            "resolution": payload.get("resolution") or (spec.default_resolution if spec else None),
+            "duration": payload.get("duration") or 6,
+        }
+
+    def _submit_or_reattach(
+        self, context: Context, payload: Mapping[str, Any]
+    ) -> tuple[str, VideoGenerationStatus | None]:
+        store = context.get("task_state_store")  # type: ignore[call-overload]
+        if store is None:
+            self.log.warning(
+                "This Airflow has no task state store (it arrived in 3.3): if this task fails after submitting, "
+                "a retry submits a new video instead of re-attaching."
+            )
+        prior = store.get(STATE_KEY) if store is not None else None
+        if prior:
+            try:
+                status = self.hook.get_video_generation(str(prior))
+            except HailuoAPIError as err:
+                if err.code != 2013:
+                    raise
+                self.log.warning(
+                    "Stored Hailuo task %s is unknown to MiniMax (%s); submitting anew", prior, err
+                )
+            else:
+                if status.status is VideoStatus.FAIL:
+                    self.log.warning("Stored Hailuo task %s failed earlier; submitting a new video", prior)
+                else:
+                    self.log.info(
+                        "Re-attaching to Hailuo video task %s (status %s) instead of submitting again",
+                        prior,
+                        status.status.value,
+                    )
+                    return str(prior), status
+        try:
+            task_id = self.hook.create_video_generation_from_payload(payload)
+        except HailuoTransportError as err:
+            if err.request_sent:
+                # A task may exist that we cannot find (v1 has no list endpoint): never pay twice.
+                raise AirflowFailException(
+                    f"The create call failed after the request was sent ({err}); a video task may exist and be "
+                    "billed. Not retrying, to avoid paying for a second video. Check the MiniMax console."
+                ) from err
+            raise
+        if store is not None:
+            store.set(STATE_KEY, task_id)
+        return task_id, None
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        payload = self._payload()
+        try:
+            return self._execute(context, payload)
+        except HailuoError as err:
+            raise_for_airflow(err)
+            raise  # pragma: no cover
+
+    def _execute(self, context: Context, payload: dict[str, Any]) -> dict[str, Any]:
+        task_id, status = self._submit_or_reattach(context, payload)
+        context["ti"].xcom_push(key="video_task_id", value=task_id)
+        self.log.info(
+            "Hailuo video task %s: model %s, %s, %s s. Track it with HailuoVideoGenerationSensor(video_task_id='%s').",
+            task_id,
+            payload.get("model"),
+            payload.get("resolution", "default resolution"),
+            payload.get("duration", 6),
+            task_id,
+        )
+        if not self.wait_for_completion:
+            return self._result(payload, {"video_task_id": task_id}, "Submitted")
+        if status is None or not status.is_terminal:
+            try:
+                status = self.hook.get_video_generation(task_id)
+            except HailuoError as err:
+                if err.permanent:
+                    raise
+                self.log.warning("First status check of %s failed (%s); waiting anyway", task_id, err)
+                status = None
+        if status is not None and status.is_terminal:
+            return self._finish(payload, status_event(status))
+        if self.deferrable:
+            end_time = time.time() + self.timeout if self.timeout else None
+            backstop = timedelta(seconds=(self.timeout or 7 * 86400) + self.poll_interval + 60)
+            self.defer(
+                trigger=HailuoVideoGenerationTrigger(
+                    video_task_id=task_id,
+                    hailuo_conn_id=self.hailuo_conn_id,
+                    poll_interval=self.poll_interval,
+                    end_time=end_time,
+                    started_at=time.time(),
+                ),
+                method_name="execute_complete",
+                kwargs={"payload_summary": self._summary(payload)},
+                timeout=backstop,
+            )
+        final = self.hook.wait_for_video_generation(
+            task_id,
+            poll_interval=self.poll_interval,
+            timeout=self.timeout,
+            on_status=lambda s, elapsed: self.log.info(
+                "Hailuo task %s is %s after %.0fs", s.video_task_id, s.status.value, elapsed
+            ),
+        )
+        return self._finish(payload, status_event(final))
+
+    @staticmethod
+    def _summary(payload: Mapping[str, Any]) -> dict[str, Any]:
+        """What execute_complete needs from the payload, without prompts or images (kept out of the DB)."""
+        return {k: payload[k] for k in ("model", "resolution", "duration") if k in payload}
+
+    def _finish(self, payload: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
+        event = validate_event(dict(event))
+        if event["status"] == "success":
+            self.log.info(
+                "Hailuo video task %s succeeded: file %s (%sx%s)",
+                event["video_task_id"],
+                event["file_id"],
+                event.get("video_width"),
+                event.get("video_height"),
+            )
+            return self._result(payload, event, VideoStatus.SUCCESS.value)
+        raise failure_for_event(event)
+
+    def execute_complete(
+        self,
+        context: Context,
+        event: dict[str, Any] | None = None,
+        payload_summary: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        try:
+            return self._finish(payload_summary or {"model": self.model}, validate_event(event))
+        except HailuoError as err:
+            raise_for_airflow(err)
+            raise  # pragma: no cover

@@ -1,0 +1,95 @@
+"""One retry policy for every HTTP call, sync (hook) or async (trigger).
+
+Backoff is exponential with full jitter and a bounded attempt count (tenacity does the looping). The
+rule that matters most is which failures may be retried for the *create* call: it is not idempotent,
+so it is repeated only when the failure proves no task was created (a rate-limit answer, a refused
+connection). A read timeout after the body was sent might have created a task; repeating it could pay
+for a second video, so it surfaces to the caller instead.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import tenacity
+
+from airflow_provider_hailuo.exceptions import (
+    HailuoAPIError,
+    HailuoError,
+    HailuoHTTPError,
+    HailuoRateLimitError,
+    HailuoTransportError,
+)
+
+#: Codes that prove the create request was refused before anything was created.
+_CREATE_SAFE_CODES = frozenset({1002, 1039, 1041, 2045})
+
+
+def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
+    if not isinstance(exc, HailuoError):
+        return False
+    if idempotent:
+        return exc.retryable
+    if isinstance(exc, HailuoTransportError):
+        return not exc.request_sent
+    if isinstance(exc, HailuoAPIError):
+        return exc.code in _CREATE_SAFE_CODES
+    if isinstance(exc, HailuoHTTPError):
+        # A gateway's 429 is refused at the edge; 5xx pages may come after the backend acted.
+        return exc.http_status == 429
+    return False
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    initial_delay: float = 1.0
+    max_delay: float = 30.0
+    #: Rate limits are per minute: waiting the minimum backoff would just hit the limit again.
+    rate_limit_min_delay: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts: must be at least 1")
+        if self.initial_delay < 0 or self.max_delay < self.initial_delay:
+            raise ValueError("initial_delay/max_delay: need 0 <= initial_delay <= max_delay")
+
+    def delay(self, attempt: int, exc: BaseException | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        ceiling = min(self.max_delay, self.initial_delay * (2 ** max(0, attempt - 1)))
+        wait = random.uniform(ceiling / 2, ceiling) if ceiling > 0 else 0.0
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(retry_after, (int, float)) and retry_after > 0:
+            wait = max(wait, min(float(retry_after), self.max_delay * 4))
+        if isinstance(exc, (HailuoRateLimitError,)) or getattr(exc, "http_status", None) == 429:
+            wait = max(wait, min(self.rate_limit_min_delay, self.max_delay))
+        return wait
+
+    def _wait(self, retry_state: tenacity.RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        return self.delay(retry_state.attempt_number, exc)
+
+    def _kwargs(self, idempotent: bool, before_sleep: Any = None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "stop": tenacity.stop_after_attempt(self.max_attempts),
+            "wait": self._wait,
+            "retry": tenacity.retry_if_exception(lambda e: is_retryable(e, idempotent=idempotent)),
+            "reraise": True,
+        }
+        if before_sleep is not None:
+            kwargs["before_sleep"] = before_sleep
+        return kwargs
+
+    def retrying(self, *, idempotent: bool, before_sleep: Any = None) -> tenacity.Retrying:
+        return tenacity.Retrying(**self._kwargs(idempotent, before_sleep))
+
+    def async_retrying(self, *, idempotent: bool, before_sleep: Any = None) -> tenacity.AsyncRetrying:
+        return tenacity.AsyncRetrying(**self._kwargs(idempotent, before_sleep))
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+#: How many transient failures in a row a long wait (trigger, sensor, sync poll) tolerates.
+MAX_CONSECUTIVE_POLL_FAILURES = 10

@@ -1,0 +1,122 @@
+"""HailuoVideoGenerationSensor: wait for a video submitted elsewhere (submit now, wait later).
+
+Poke and reschedule modes query once per poke; deferrable mode hands the wait to the same trigger the
+operator uses, and every mode returns the same small dict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import (
+    AirflowFailException,
+    BaseSensorOperator,
+    PokeReturnValue,
+    conf,
+)
+
+from airflow_provider_hailuo.exceptions import HailuoError
+from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from airflow_provider_hailuo.operators.hailuo import failure_for_event, raise_for_airflow
+from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger, status_event, validate_event
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+
+def _task_id_of(value: Any) -> str:
+    """Accept the id itself or the generation operator's result dict."""
+    if isinstance(value, Mapping):
+        value = value.get("video_task_id")
+    text = str(value).strip() if value is not None else ""
+    if not text or not text.isdigit():
+        raise AirflowFailException(f"video_task_id: expected a Hailuo task id (digits), got {value!r}")
+    return text
+
+
+class HailuoVideoGenerationSensor(BaseSensorOperator):
+    """Wait until a Hailuo video task succeeds; fail clearly when it fails.
+
+    :param video_task_id: the Hailuo task id (templated), or the generation operator's result dict.
+    :param deferrable: wait in the triggerer.
+    """
+
+    template_fields: Sequence[str] = ("video_task_id", "hailuo_conn_id")
+
+    def __init__(
+        self,
+        *,
+        video_task_id: Any,
+        hailuo_conn_id: str = HailuoHook.default_conn_name,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("poke_interval", 10.0)
+        super().__init__(**kwargs)
+        self.video_task_id = video_task_id
+        self.hailuo_conn_id = hailuo_conn_id
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> HailuoHook:
+        return HailuoHook(hailuo_conn_id=self.hailuo_conn_id)
+
+    def _result(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "video_task_id": event["video_task_id"],
+            "status": "Success",
+            "file_id": event.get("file_id"),
+            "video_width": event.get("video_width"),
+            "video_height": event.get("video_height"),
+        }
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        task_id = _task_id_of(self.video_task_id)
+        if (result := self.poke(context)) and result.is_done:  # type: ignore[union-attr]
+            return result.xcom_value  # type: ignore[union-attr]
+        timeout = float(self.timeout) if self.timeout else None
+        self.defer(
+            trigger=HailuoVideoGenerationTrigger(
+                video_task_id=task_id,
+                hailuo_conn_id=self.hailuo_conn_id,
+                poll_interval=float(self.poke_interval),
+                end_time=time.time() + timeout if timeout else None,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=timeout + float(self.poke_interval) + 60) if timeout else None,
+        )
+
+    def poke(self, context: Context) -> PokeReturnValue | bool:
+        task_id = _task_id_of(self.video_task_id)
+        try:
+            status = self.hook.get_video_generation(task_id)
+        except HailuoError as err:
+            if err.permanent:
+                raise_for_airflow(err)
+            self.log.warning("Checking Hailuo task %s failed (%s); will check again", task_id, err)
+            return False
+        self.log.info("Hailuo task %s is %s", task_id, status.status.value)
+        if not status.is_terminal:
+            return False
+        event = validate_event(status_event(status))
+        if event["status"] != "success":
+            try:
+                raise failure_for_event(event)
+            except HailuoError as err:
+                raise AirflowFailException(str(err)) from err
+        return PokeReturnValue(is_done=True, xcom_value=self._result(event))
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        event = validate_event(event)
+        if event["status"] == "success":
+            return self._result(event)
+        err = failure_for_event(event)
+        if event["status"] == "timeout":
+            raise err
+        raise AirflowFailException(str(err)) from err

@@ -1,0 +1,188 @@
+"""HailuoVideoGenerationTrigger: wait for a video in the triggerer, holding no worker slot.
+
+Kwargs are JSON primitives only, so the trigger survives serialization into the metadata DB and can
+resume in another triggerer process after a restart; the deadline is wall-clock for the same reason.
+Polls go through the hook's shared aiohttp session (one per event loop), and the connection is fetched
+asynchronously and cached, so thousands of triggers in one triggerer cost little and never block
+the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_hailuo.exceptions import HailuoError, scrub
+from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
+from airflow_provider_hailuo.waiting import StatusWatcher
+
+#: The statuses an event may carry; ``execute_complete`` rejects anything else.
+TRIGGER_EVENT_STATUSES = frozenset({"success", "error", "timeout"})
+
+
+def status_event(status: VideoGenerationStatus) -> dict[str, Any]:
+    """The one small event for a terminal status (shared with the sensor's and operator's sync paths)."""
+    ok = status.status is VideoStatus.SUCCESS
+    return {
+        "status": "success" if ok else "error",
+        "video_task_id": status.video_task_id,
+        "file_id": status.file_id,
+        "video_width": status.video_width,
+        "video_height": status.video_height,
+        "error_code": status.error_code,
+        "message": (
+            f"Hailuo video task {status.video_task_id} succeeded"
+            if ok
+            else f"Hailuo video task {status.video_task_id} failed"
+            + (f" with code {status.error_code}: {status.error_message}" if status.error_code else "")
+        ),
+    }
+
+
+def error_event(
+    video_task_id: str, status: str, message: str, error_code: int | None = None
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "video_task_id": video_task_id,
+        "file_id": None,
+        "video_width": None,
+        "video_height": None,
+        "error_code": error_code,
+        "message": message,
+    }
+
+
+class HailuoVideoGenerationTrigger(BaseTrigger):
+    """Poll one Hailuo video task until it succeeds, fails or ``end_time`` (Unix seconds) passes.
+
+    :param video_task_id: the Hailuo task id returned by the create call.
+    :param hailuo_conn_id: the Hailuo connection.
+    :param poll_interval: seconds between polls.
+    :param end_time: wall-clock deadline, Unix seconds; ``None`` waits without a deadline.
+    :param started_at: Unix seconds when the task was submitted, for elapsed-time log lines.
+    """
+
+    def __init__(
+        self,
+        video_task_id: str,
+        hailuo_conn_id: str = HailuoHook.default_conn_name,
+        poll_interval: float = 10.0,
+        end_time: float | None = None,
+        started_at: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.video_task_id = str(video_task_id)
+        self.hailuo_conn_id = hailuo_conn_id
+        self.poll_interval = float(poll_interval)
+        self.end_time = float(end_time) if end_time is not None else None
+        self.started_at = float(started_at) if started_at is not None else time.time()
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "video_task_id": self.video_task_id,
+                "hailuo_conn_id": self.hailuo_conn_id,
+                "poll_interval": self.poll_interval,
+                "end_time": self.end_time,
+                "started_at": self.started_at,
+            },
+        )
+
+    def _hook(self) -> HailuoHook:
+        return HailuoHook(hailuo_conn_id=self.hailuo_conn_id)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        hook = self._hook()
+        watcher = StatusWatcher(self.video_task_id, poll_interval=self.poll_interval, end_time=self.end_time)
+        watcher.started_at = self.started_at
+        while True:
+            try:
+                status = await hook.aget_video_generation_once(self.video_task_id)
+            except HailuoError as err:
+                try:
+                    watcher.record_failure(err)
+                except HailuoError:
+                    yield TriggerEvent(
+                        error_event(
+                            self.video_task_id,
+                            "error",
+                            f"Hailuo video task {self.video_task_id}: giving up polling: {err}",
+                            getattr(err, "code", None),
+                        )
+                    )
+                    return
+                self.log.warning(
+                    "Polling Hailuo task %s failed (%s in a row), will retry: %s",
+                    self.video_task_id,
+                    watcher.consecutive_failures,
+                    err,
+                )
+                if watcher.deadline_passed:
+                    yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
+                    return
+                await asyncio.sleep(watcher.next_delay(err))
+                continue
+            except Exception as err:  # an unexpected bug must end the wait with a clear event, not hang
+                yield TriggerEvent(
+                    error_event(
+                        self.video_task_id,
+                        "error",
+                        scrub(
+                            f"Hailuo video task {self.video_task_id}: unexpected error while polling: {err!r}"
+                        ),
+                    )
+                )
+                return
+            if watcher.record(status):
+                self.log.info(
+                    "Hailuo task %s is %s after %.0fs",
+                    self.video_task_id,
+                    status.status.value,
+                    watcher.elapsed,
+                )
+            if status.is_terminal:
+                yield TriggerEvent(status_event(status))
+                return
+            if watcher.deadline_passed:
+                yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
+                return
+            await asyncio.sleep(watcher.next_delay())
+
+    async def on_kill(self) -> None:
+        """Called on a user kill or clear (Airflow 3.3+). MiniMax v1 has no cancel endpoint."""
+        self.log.warning(
+            "Hailuo video task %s cannot be cancelled: the MiniMax v1 API has no cancel endpoint, so it keeps "
+            "running (and is billed). Its id stays in the task log and state store for a later re-attach.",
+            self.video_task_id,
+        )
+
+
+def validate_event(event: Any) -> dict[str, Any]:
+    """Check an event before acting on it: it crossed the triggerer/worker boundary through the DB.
+
+    A version skew during a rolling upgrade could deliver something unexpected; fail clearly then.
+    """
+    from airflow_provider_hailuo.exceptions import HailuoError as _HailuoError
+
+    if not isinstance(event, dict):
+        raise _HailuoError(f"Hailuo trigger event is missing or not a dict: {type(event).__name__}")
+    status = event.get("status")
+    if status not in TRIGGER_EVENT_STATUSES:
+        raise _HailuoError(
+            f"Hailuo trigger event has an unknown status {status!r}; expected one of "
+            f"{', '.join(sorted(TRIGGER_EVENT_STATUSES))}"
+        )
+    if not event.get("video_task_id"):
+        raise _HailuoError("Hailuo trigger event has no video_task_id")
+    if status == "success" and not event.get("file_id"):
+        raise _HailuoError(
+            f"Hailuo trigger event for task {event['video_task_id']} reports success without a file_id"
+        )
+    return event
