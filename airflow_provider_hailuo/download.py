@@ -86,8 +86,9 @@ class HailuoVideoStream(io.RawIOBase):
             return 0
         while True:
             if self._response is None:
-                self._open()
-            assert self._response is not None
+                self._open()  # may leave no response after a refresh or a failed connect: loop again
+                if self._response is None:
+                    continue
             try:
                 data = self._response.raw.read(len(view))
             except (requests.RequestException, OSError, Exception) as err:  # urllib3 errors vary by version

@@ -285,8 +285,9 @@ def status_from_mapping(
             f"the status answer for task {task_id} has no status field", trace_id=trace_id
         )
     status = normalise_status(data["status"])
-    base_resp = data.get("base_resp") if isinstance(data.get("base_resp"), dict) else {}
-    code = base_resp.get("status_code") if base_resp else None
+    raw_base = data.get("base_resp")
+    base_resp: Mapping[str, Any] = raw_base if isinstance(raw_base, dict) else {}
+    code = base_resp.get("status_code")
     error_code = code if isinstance(code, int) and not isinstance(code, bool) and code != 0 else None
     error_message = str(base_resp.get("status_msg") or "") if error_code else None
     if error_code in _TASK_FAILURE_CODES:

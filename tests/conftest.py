@@ -12,5 +12,79 @@ import tempfile
 _HOME = tempfile.mkdtemp(prefix="hailuo-airflow-home-")
 os.environ.setdefault("AIRFLOW_HOME", _HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", os.path.join(_HOME, "dags"))
+DAGS_DIR = os.path.join(os.environ["AIRFLOW_HOME"], "dags")
+os.makedirs(DAGS_DIR, exist_ok=True)
+# dag.test() syncs the DAG from its bundle, so a DAG under test must be a file in the dags folder.
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = DAGS_DIR
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+
+import json  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+FAST_TIMINGS = {"preparing_seconds": 0.05, "queueing_seconds": 0.05, "processing_seconds": 0.3}
+API_KEY = "sandbox-key"
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[object]:
+    from airflow_provider_hailuo.sandbox import SandboxConfig, SandboxServer
+
+    server = SandboxServer(SandboxConfig(**FAST_TIMINGS)).start()  # type: ignore[arg-type]
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A clean sandbox (counters, tasks, fault knobs) with the default Hailuo connection pointing at it."""
+    from airflow_provider_hailuo.hooks.hailuo import clear_connection_cache
+    from airflow_provider_hailuo.sandbox import SandboxConfig
+
+    server = sandbox_server
+    server.config = SandboxConfig(**FAST_TIMINGS)  # type: ignore[attr-defined,arg-type]
+    server.reset()  # type: ignore[attr-defined]
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HAILUO_DEFAULT",
+        json.dumps({"conn_type": "hailuo", "host": server.url, "password": API_KEY}),  # type: ignore[attr-defined]
+    )
+    clear_connection_cache()
+    yield server
+    clear_connection_cache()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """A migrated SQLite metadata DB in the test AIRFLOW_HOME (dag.test() needs one)."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+
+
+def load_dag_file(source: str, dag_id: str) -> object:
+    """Copy a DAG file into the dags folder and return the DAG object defined in it."""
+    import importlib.util
+    import shutil
+
+    target = os.path.join(DAGS_DIR, os.path.basename(source))
+    shutil.copyfile(source, target)
+    name = f"_hailuo_test_dag_{os.path.splitext(os.path.basename(source))[0]}"
+    spec = importlib.util.spec_from_file_location(name, target)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from airflow.sdk import DAG
+
+    for value in vars(module).values():
+        if isinstance(value, DAG) and value.dag_id == dag_id:
+            return value
+    raise LookupError(f"no DAG {dag_id} in {source}")

@@ -173,14 +173,22 @@ def test_query_success() -> None:
 
 def test_query_output_moderation_is_a_failed_task_not_an_exception() -> None:
     status = parse_query_response(
-        raw({"task_id": "1", "status": "Fail", "base_resp": {"status_code": 1027, "status_msg": "output sensitive"}}),
+        raw(
+            {
+                "task_id": "1",
+                "status": "Fail",
+                "base_resp": {"status_code": 1027, "status_msg": "output sensitive"},
+            }
+        ),
         "1",
     )
     assert status.status is VideoStatus.FAIL and status.error_code == 1027
 
 
 def test_callback_body_uses_same_parser() -> None:
-    status = status_from_mapping({"task_id": "9", "status": "success", "file_id": "205258526306433", "base_resp": OK})
+    status = status_from_mapping(
+        {"task_id": "9", "status": "success", "file_id": "205258526306433", "base_resp": OK}
+    )
     assert status.status is VideoStatus.SUCCESS and status.file_id == "205258526306433"
 
 
@@ -206,7 +214,12 @@ def test_retrieve_integer_file_id_and_fields() -> None:
 
 @pytest.mark.parametrize(
     "file_obj",
-    [None, {"file_id": 1}, {"file_id": 1, "download_url": "ftp://x"}, {"file_id": 1, "download_url": "https://x", "bytes": "big"}],
+    [
+        None,
+        {"file_id": 1},
+        {"file_id": 1, "download_url": "ftp://x"},
+        {"file_id": 1, "download_url": "https://x", "bytes": "big"},
+    ],
 )
 def test_retrieve_malformed(file_obj: object) -> None:
     with pytest.raises(HailuoMalformedResponseError):
@@ -220,7 +233,9 @@ def test_redact_url() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -230,7 +245,12 @@ json_values = st.recursive(
         st.binary(max_size=200),
         json_values.map(lambda v: json.dumps(v).encode()),
         st.fixed_dictionaries(
-            {"task_id": json_values, "status": json_values, "file_id": json_values, "video_width": json_values},
+            {
+                "task_id": json_values,
+                "status": json_values,
+                "file_id": json_values,
+                "video_width": json_values,
+            },
             optional={"base_resp": json_values},
         ).map(lambda v: json.dumps(v).encode()),
     ),

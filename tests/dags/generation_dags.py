@@ -1,0 +1,113 @@
+"""DAGs run by tests/operators with dag.test() against the sandbox (connection from the environment)."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG
+
+from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperator
+from airflow_provider_hailuo.sensors.hailuo import HailuoVideoGenerationSensor
+
+
+def png_data_url(width: int, height: int) -> str:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+class CrashAfterSubmitOperator(HailuoVideoGenerationOperator):
+    """Dies right after the create call on the first try, as a worker killed mid-task would."""
+
+    def _submit_or_reattach(self, context: Any, payload: Any) -> Any:
+        result = super()._submit_or_reattach(context, payload)
+        if context["ti"].try_number == 1:
+            raise RuntimeError("simulated worker crash after submission")
+        return result
+
+
+FIRST = png_data_url(640, 360)
+LAST = png_data_url(640, 360)
+FACE = png_data_url(400, 400)
+COMMON: dict[str, Any] = {"poll_interval": 0.1, "timeout": 60}
+START = datetime(2026, 1, 1)
+
+for deferrable in (False, True):
+    suffix = "deferrable" if deferrable else "sync"
+    with DAG(f"hailuo_modes_{suffix}", schedule=None, start_date=START, catchup=False) as dag:
+        HailuoVideoGenerationOperator(
+            task_id="text_to_video",
+            prompt="一只可爱的熊猫在竹林中悠闲散步[跟随]，阳光透过竹叶洒下斑驳的光影",
+            resolution="1080P",
+            deferrable=deferrable,
+            **COMMON,
+        )
+        HailuoVideoGenerationOperator(
+            task_id="image_to_video",
+            model="I2V-01-Director",
+            prompt="让图片中的风景动起来，[右移]展示更多景色",
+            first_frame_image=FIRST,
+            deferrable=deferrable,
+            **COMMON,
+        )
+        HailuoVideoGenerationOperator(
+            task_id="first_last_frame",
+            prompt="[Push in] from dawn to dusk",
+            first_frame_image=FIRST,
+            last_frame_image=LAST,
+            deferrable=deferrable,
+            **COMMON,
+        )
+        HailuoVideoGenerationOperator(
+            task_id="subject_reference",
+            model="S2V-01",
+            prompt="保持人物特征一致，展示不同角度的微笑",
+            subject_reference=[{"type": "character", "image": FACE}],
+            deferrable=deferrable,
+            **COMMON,
+        )
+        HailuoVideoGenerationOperator.partial(
+            task_id="mapped", deferrable=deferrable, duration=10, **COMMON
+        ).expand(
+            prompt=["a red fox running through fresh snow at dawn, cinematic", "a lighthouse in a storm"]
+        )
+        submitted = HailuoVideoGenerationOperator(
+            task_id="submit_only", prompt="submit now, wait later", wait_for_completion=False
+        )
+        HailuoVideoGenerationSensor(
+            task_id="wait_later",
+            video_task_id="{{ ti.xcom_pull(task_ids='submit_only', key='video_task_id') }}",
+            poke_interval=0.1,
+            timeout=60,
+            deferrable=deferrable,
+        )
+        submitted >> dag.get_task("wait_later")
+    globals()[f"modes_{suffix}"] = dag
+
+    with DAG(f"hailuo_reattach_{suffix}", schedule=None, start_date=START, catchup=False) as dag:
+        CrashAfterSubmitOperator(
+            task_id="crash_after_submit",
+            prompt="a video that must be paid for once",
+            deferrable=deferrable,
+            retries=1,
+            retry_delay=timedelta(seconds=0),
+            **COMMON,
+        )
+    globals()[f"reattach_{suffix}"] = dag
+
+with DAG("hailuo_failures", schedule=None, start_date=START, catchup=False) as failures_dag:
+    HailuoVideoGenerationOperator(
+        task_id="moderated", prompt="SANDBOX_SENSITIVE_OUTPUT", retries=2, retry_delay=timedelta(0), **COMMON
+    )

@@ -1,0 +1,282 @@
+"""HailuoHook over real HTTP against the sandbox server, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from typing import Any
+
+import pytest
+import requests
+
+from airflow_provider_hailuo.exceptions import (
+    HailuoAuthenticationError,
+    HailuoConfigurationError,
+    HailuoInputSensitiveError,
+    HailuoInsufficientBalanceError,
+    HailuoInvalidAPIKeyError,
+    HailuoInvalidParamsError,
+    HailuoRateLimitError,
+    HailuoTransportError,
+)
+from airflow_provider_hailuo.hooks.hailuo import (
+    HailuoConnectionSettings,
+    HailuoHook,
+    close_shared_client_session,
+    settings_from_connection,
+    shared_client_session,
+)
+from airflow_provider_hailuo.protocol import VideoStatus
+from airflow_provider_hailuo.retry import RetryPolicy
+
+FAST_RETRY = RetryPolicy(max_attempts=6, initial_delay=0.01, max_delay=0.05, rate_limit_min_delay=0.01)
+PAYLOAD = {"model": "MiniMax-Hailuo-02", "prompt": "a panda walks in a bamboo forest [Push in]"}
+
+
+def hook_for(sandbox: Any, key: str = "sandbox-key", retry: RetryPolicy = FAST_RETRY) -> HailuoHook:
+    return HailuoHook(settings=HailuoConnectionSettings(key, sandbox.url, None, 10.0), retry_policy=retry)
+
+
+def test_connection_from_env_json(sandbox: Any) -> None:
+    hook = HailuoHook()
+    assert hook.settings.base_url == sandbox.url
+    assert "sandbox-key" not in repr(hook.settings)
+
+
+def test_connection_without_key_is_clear(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HAILUO_NOKEY", json.dumps({"conn_type": "hailuo", "host": "api.minimax.io"})
+    )
+    with pytest.raises(HailuoConfigurationError, match="no API key"):
+        _ = HailuoHook("hailuo_nokey").settings
+
+
+def test_connection_extras(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HAILUO_X",
+        json.dumps(
+            {
+                "conn_type": "hailuo",
+                "password": "k",
+                "extra": {"group_id": "g-1", "request_timeout": "12"},
+            }
+        ),
+    )
+    s = HailuoHook("hailuo_x").settings
+    assert (s.base_url, s.group_id, s.timeout) == ("https://api.minimaxi.com", "g-1", 12.0)
+
+
+def test_create_query_retrieve_download(sandbox: Any, tmp_path: Any) -> None:
+    hook = hook_for(sandbox)
+    task_id = hook.create_video_generation_from_payload({**PAYLOAD, "resolution": "1080P"})
+    assert task_id.isdigit() and len(task_id) >= 15
+    first = hook.get_video_generation(task_id)
+    assert first.status in (VideoStatus.PREPARING, VideoStatus.QUEUEING, VideoStatus.PROCESSING)
+    final = hook.wait_for_video_generation(task_id, poll_interval=0.05, timeout=20)
+    assert final.status is VideoStatus.SUCCESS
+    assert (final.video_width, final.video_height) == (1920, 1080)
+    assert isinstance(final.file_id, str)
+    f = hook.retrieve_file(final.file_id)
+    assert f.file_id == final.file_id and f.bytes and f.filename == "output_aigc.mp4"
+    result = hook.download_file(f.file_id, tmp_path / "v.mp4")
+    expected = requests.get(f"{sandbox.url}/sandbox/files/{f.file_id}/sha256", timeout=10).json()
+    assert result.sha256 == expected["sha256"] and result.bytes == expected["bytes"] == f.bytes
+    assert (tmp_path / "v.mp4").stat().st_size == f.bytes
+    buf = io.BytesIO()
+    assert hook.download_file(f.file_id, buf).sha256 == expected["sha256"]
+    assert sandbox.stats()["creates"] == 1
+
+
+def test_create_validates_and_resolves_params(sandbox: Any) -> None:
+    hook = hook_for(sandbox)
+    with pytest.raises(ValueError, match="resolution"):
+        hook.create_video_generation(model="MiniMax-Hailuo-02", prompt="x", resolution="512P")
+    assert sandbox.stats()["create_calls"] == 0
+    assert hook.create_video_generation(model="T2V-01-Director", prompt="镜头[推进]拍摄人物").isdigit()
+
+
+def test_group_id_is_accepted(sandbox: Any) -> None:
+    hook = HailuoHook(settings=HailuoConnectionSettings("sandbox-key", sandbox.url, "group-7", 10.0))
+    assert hook.create_video_generation_from_payload(PAYLOAD).isdigit()
+
+
+@pytest.mark.parametrize(
+    ("key", "exc"),
+    [("wrong-key", HailuoAuthenticationError), ("sandbox-other-region-key", HailuoInvalidAPIKeyError)],
+)
+def test_auth_errors_are_permanent(sandbox: Any, key: str, exc: type[Exception]) -> None:
+    hook = hook_for(sandbox, key)
+    with pytest.raises(exc) as info:
+        hook.create_video_generation_from_payload(PAYLOAD)
+    assert info.value.permanent  # type: ignore[attr-defined]
+    assert key not in str(info.value)
+    assert sandbox.stats()["create_calls"] == 1  # not retried
+
+
+def test_business_errors(sandbox: Any) -> None:
+    hook = hook_for(sandbox)
+    with pytest.raises(HailuoInputSensitiveError):
+        hook.create_video_generation_from_payload({**PAYLOAD, "prompt": "SANDBOX_SENSITIVE words"})
+    with pytest.raises(HailuoInvalidParamsError):
+        hook.create_video_generation_from_payload({**PAYLOAD, "resolution": "4K"})
+    sandbox.config.balance_exhausted = True
+    with pytest.raises(HailuoInsufficientBalanceError):
+        hook.create_video_generation_from_payload(PAYLOAD)
+    assert sandbox.stats()["creates"] == 0
+
+
+def test_output_moderation_is_a_failed_status(sandbox: Any) -> None:
+    hook = hook_for(sandbox)
+    task_id = hook.create_video_generation_from_payload(
+        {**PAYLOAD, "prompt": "SANDBOX_SENSITIVE_OUTPUT here"}
+    )
+    final = hook.wait_for_video_generation(task_id, poll_interval=0.05, timeout=20)
+    assert final.status is VideoStatus.FAIL and final.error_code == 1027
+
+
+def test_get_retries_through_gateway_pages_and_rate_limits(sandbox: Any) -> None:
+    hook = hook_for(sandbox)
+    task_id = hook.create_video_generation_from_payload(PAYLOAD)
+    sandbox.config.gateway_error_rate = 0.3
+    sandbox.config.rate_limit_error_rate = 0.2
+    sandbox.config.fault_seed = 7
+    for _ in range(20):
+        assert hook.get_video_generation(task_id).video_task_id == task_id
+    assert sum(sandbox.stats()["injected_faults"].values()) > 0
+
+
+def test_create_is_retried_on_rate_limit_only_when_nothing_was_created(sandbox: Any) -> None:
+    hook = hook_for(sandbox)
+    sandbox.config.rate_limit_rpm = 1
+    hook.create_video_generation_from_payload(PAYLOAD)
+    with pytest.raises(HailuoRateLimitError):
+        hook.create_video_generation_from_payload(PAYLOAD)
+    stats = sandbox.stats()
+    assert stats["creates"] == 1 and stats["create_calls"] == 1 + FAST_RETRY.max_attempts
+
+
+def test_create_not_repeated_on_502(sandbox: Any) -> None:
+    hook = hook_for(sandbox)
+    sandbox.config.gateway_error_rate = 1.0
+    with pytest.raises(Exception, match="502"):
+        hook.create_video_generation_from_payload(PAYLOAD)
+    assert sandbox.stats()["create_calls"] == 1
+
+
+def test_read_timeout_after_create_is_not_resubmitted(sandbox: Any) -> None:
+    hook = HailuoHook(
+        settings=HailuoConnectionSettings("sandbox-key", sandbox.url, None, 0.5), retry_policy=FAST_RETRY
+    )
+    sandbox.config.create_timeout_after_commit = True
+    sandbox.config.create_timeout_hang_seconds = 2.0
+    with pytest.raises(HailuoTransportError) as info:
+        hook.create_video_generation_from_payload(PAYLOAD)
+    assert info.value.request_sent
+    assert sandbox.stats()["creates"] == 1
+
+
+def test_connection_refused_is_retryable_for_create() -> None:
+    hook = HailuoHook(
+        settings=HailuoConnectionSettings("k", "http://127.0.0.1:9", None, 2.0),
+        retry_policy=RetryPolicy(max_attempts=2, initial_delay=0.0, max_delay=0.0, rate_limit_min_delay=0.0),
+    )
+    with pytest.raises(HailuoTransportError) as info:
+        hook.create_video_generation_from_payload(PAYLOAD)
+    assert not info.value.request_sent
+
+
+def test_test_connection(sandbox: Any) -> None:
+    assert hook_for(sandbox).test_connection()[0] is True
+    ok, msg = hook_for(sandbox, "bad").test_connection()
+    assert not ok and "1004" in msg and "bad" not in msg
+    ok, msg = hook_for(sandbox, "sandbox-other-region-key").test_connection()
+    assert not ok and "region" in msg
+
+
+def test_test_connection_detects_wrong_region(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_hailuo.hooks import hailuo as hook_module
+    from airflow_provider_hailuo.sandbox import SandboxConfig, SandboxServer
+
+    other = SandboxServer(
+        SandboxConfig(api_keys=("sandbox-other-region-key",), other_region_keys=("sandbox-key",))
+    ).start()
+    try:
+        monkeypatch.setitem(hook_module.REGION_COUNTERPARTS, sandbox.url, other.url)
+        ok, msg = hook_for(sandbox, "sandbox-other-region-key").test_connection()
+        assert not ok and "Wrong region" in msg and other.url in msg
+    finally:
+        other.stop()
+
+
+def test_user_agent_names_provider(sandbox: Any) -> None:
+    from airflow_provider_hailuo import __version__
+    from airflow_provider_hailuo.protocol import USER_AGENT
+
+    assert USER_AGENT == f"airflow-provider-hailuo/{__version__}"
+
+
+def test_download_resumes_after_cut_and_refreshes_expired_url(sandbox: Any, capsys: Any) -> None:
+    hook = hook_for(sandbox)
+    sandbox.config.video_bytes = 3 * 1024 * 1024
+    task_id = hook.create_video_generation_from_payload(PAYLOAD)
+    final = hook.wait_for_video_generation(task_id, poll_interval=0.05, timeout=20)
+    assert final.file_id
+    expected = requests.get(f"{sandbox.url}/sandbox/files/{final.file_id}/sha256", timeout=10).json()
+    sandbox.config.cut_download_after_bytes = 1024 * 1024
+    result = hook.download_file(final.file_id, io.BytesIO())
+    assert result.sha256 == expected["sha256"]
+    sandbox.config.cut_download_after_bytes = None
+    stream = hook.open_video_stream(final.file_id)
+    sandbox.config.download_url_ttl_seconds = 0.01
+    stream.file = hook.retrieve_file(final.file_id)  # minted with a tiny lifetime
+    sandbox.config.download_url_ttl_seconds = 3600
+    import time
+
+    time.sleep(0.05)
+    data = stream.read()
+    assert stream.url_refreshes == 1 and len(data) == expected["bytes"]
+    out = capsys.readouterr().out
+    assert "interrupted at byte 1048576" in out and "expired" in out
+    assert "/sandbox/download/" not in out  # signed URLs are never logged
+
+
+async def test_async_query_shares_one_session(sandbox: Any) -> None:
+    hook = hook_for(sandbox)
+    task_id = await hook.acreate_video_generation_from_payload(PAYLOAD)
+    s1 = shared_client_session()
+    results = await asyncio.gather(*(HailuoHook().aget_video_generation(task_id) for _ in range(20)))
+    assert all(r.video_task_id == task_id for r in results)
+    assert shared_client_session() is s1
+    f_status = await hook.aget_video_generation_once(task_id)
+    assert f_status.video_task_id == task_id
+    await close_shared_client_session()
+
+
+async def test_async_retries_gateway_errors(sandbox: Any) -> None:
+    hook = hook_for(sandbox)
+    task_id = await hook.acreate_video_generation_from_payload(PAYLOAD)
+    sandbox.config.gateway_error_rate = 0.4
+    sandbox.config.fault_seed = 3
+    for _ in range(10):
+        assert (await hook.aget_video_generation(task_id)).video_task_id == task_id
+    await close_shared_client_session()
+
+
+async def test_async_connection_lookup(sandbox: Any) -> None:
+    settings = await HailuoHook().aget_settings()
+    assert settings.base_url == sandbox.url
+    await close_shared_client_session()
+
+
+def test_settings_from_connection_bad_timeout() -> None:
+    class Conn:
+        conn_id = "c"
+        password = "k"
+        host = "api.minimax.io"
+        port = None
+        login = None
+        extra_dejson = {"request_timeout": "soon"}
+
+    with pytest.raises(HailuoConfigurationError, match="request_timeout"):
+        settings_from_connection(Conn())
