@@ -1,0 +1,328 @@
+"""Sandbox server settings, and the three ways to set them (Python, environment, command line).
+
+The settings are one mutable dataclass so a test can flip a fault knob on a running server
+(``server.config.gateway_error_rate = 0.5`` or ``POST /sandbox/config``) without a restart. The
+environment and command-line forms are derived from the dataclass fields, so a new knob is
+automatically settable everywhere and documented by its ``help`` metadata.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ENV_PREFIX = "HAILUO_SANDBOX_"
+"""Prefix of the environment variables read by ``python -m airflow_provider_hailuo.sandbox``."""
+
+
+class ConfigError(ValueError):
+    """A setting has an unknown name, the wrong type or an out-of-range value."""
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass
+class SandboxConfig:
+    """Behaviour of a sandbox server. Every field can be changed while the server runs."""
+
+    api_keys: tuple[str, ...] = field(
+        default=("sandbox-key",),
+        metadata=_doc(
+            "API keys accepted as `Authorization: Bearer <key>`; anything else gets 1004. Each key is "
+            "its own account: tasks and files are only visible to the key that created them."
+        ),
+    )
+    other_region_keys: tuple[str, ...] = field(
+        default=("sandbox-other-region-key",),
+        metadata=_doc(
+            "Keys that belong to 'the other region' and get 2049 'invalid api key', the answer a real "
+            "key sent to the wrong host (api.minimax.io vs api.minimaxi.com) gets."
+        ),
+    )
+    preparing_seconds: float = field(
+        default=0.2, metadata=_doc("How long a new task reports status Preparing.")
+    )
+    queueing_seconds: float = field(default=0.3, metadata=_doc("How long a task then reports Queueing."))
+    processing_seconds: float = field(
+        default=1.0,
+        metadata=_doc("How long a task then reports Processing before its final Success or Fail."),
+    )
+    video_bytes: int = field(
+        default=256 * 1024,
+        metadata=_doc(
+            "Size in bytes of each generated MP4 (raised to the MP4 header size if smaller). Content is "
+            "generated on the fly, so several GB cost no memory. CLI/env accept suffixes K, M, G (binary)."
+        ),
+    )
+    download_url_ttl_seconds: float = field(
+        default=3600.0,
+        metadata=_doc("Lifetime of each download_url minted by /v1/files/retrieve (MiniMax: 1 hour)."),
+    )
+    public_base_url: str | None = field(
+        default=None,
+        metadata=_doc(
+            "Scheme://host[:port] put in download URLs. None: derived from the Host header of the "
+            "retrieve request, which is right unless a proxy rewrites it."
+        ),
+    )
+    rate_limit_rpm: int | None = field(
+        default=None,
+        metadata=_doc(
+            "If set, a create call gets 1002 when N create calls were let through in the last 60 s "
+            "(a sliding window; MiniMax: 5 RPM free, 20 paid). None disables it."
+        ),
+    )
+    gateway_error_rate: float = field(
+        default=0.0,
+        metadata=_doc(
+            "Fraction (0-1) of /v1 answers replaced by an HTTP 502 with an HTML body, as an edge proxy "
+            "would send. Decided before the endpoint runs, so a faulted create creates nothing."
+        ),
+    )
+    rate_limit_error_rate: float = field(
+        default=0.0,
+        metadata=_doc(
+            "Fraction (0-1) of /v1 answers replaced by HTTP 200 with base_resp 1002 (rate limit). "
+            "Decided before the endpoint runs."
+        ),
+    )
+    fault_seed: int | None = field(
+        default=None,
+        metadata=_doc(
+            "Seed for the random fault draws, so a faulty run can be replayed. None: unpredictable. "
+            "Changing it (or POST /sandbox/reset) restarts the sequence."
+        ),
+    )
+    slow_seconds: float = field(
+        default=0.0, metadata=_doc("Delay added before every /v1 answer, to exercise client timeouts.")
+    )
+    cut_download_after_bytes: int | None = field(
+        default=None,
+        metadata=_doc(
+            "If set, download responses close the connection after this many body bytes, so clients "
+            "see a truncated body. Applies to the first `cut_download_times` downloads of each file "
+            "whose body is longer than that; later downloads complete, so retries can succeed."
+        ),
+    )
+    cut_download_times: int = field(
+        default=1,
+        metadata=_doc("How many download responses per file are cut when cut_download_after_bytes is set."),
+    )
+    balance_exhausted: bool = field(
+        default=False, metadata=_doc("Valid create calls get 1008 'insufficient balance'.")
+    )
+    callback_timeout_seconds: float = field(
+        default=3.0,
+        metadata=_doc(
+            "Time a callback_url has to echo the challenge (MiniMax: 3 s), and the timeout of each "
+            "status push."
+        ),
+    )
+    push_callbacks: bool = field(
+        default=True,
+        metadata=_doc(
+            "POST status updates to a task's callback_url. False still checks the challenge but never "
+            "pushes, to test clients that must fall back to polling."
+        ),
+    )
+    create_timeout_after_commit: bool = field(
+        default=False,
+        metadata=_doc(
+            "One-shot: the next create call creates its task, then hangs for "
+            "create_timeout_hang_seconds before answering, emulating a read timeout after the task "
+            "exists (a client that resubmits pays twice). Resets itself to False when used."
+        ),
+    )
+    create_timeout_hang_seconds: float = field(
+        default=30.0,
+        metadata=_doc("How long the create call hangs when create_timeout_after_commit fires."),
+    )
+    strict_image_content: bool = field(
+        default=True,
+        metadata=_doc(
+            "Base64 data-URL images must decode to JPEG, PNG or WebP bytes (checked by signature). "
+            "False accepts any well-formed base64."
+        ),
+    )
+    download_chunk_bytes: int = field(
+        default=1 << 20, metadata=_doc("Write size used when streaming downloads.")
+    )
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Reject values that would make the server misbehave later, far from where they were set."""
+        for name in ("preparing_seconds", "queueing_seconds", "processing_seconds", "slow_seconds"):
+            _require(getattr(self, name) >= 0, f"{name} must be >= 0")
+        for name in ("download_url_ttl_seconds", "callback_timeout_seconds", "create_timeout_hang_seconds"):
+            _require(getattr(self, name) >= 0, f"{name} must be >= 0")
+        for name in ("gateway_error_rate", "rate_limit_error_rate"):
+            _require(0.0 <= getattr(self, name) <= 1.0, f"{name} must be between 0 and 1")
+        _require(self.video_bytes >= 0, "video_bytes must be >= 0")
+        _require(self.rate_limit_rpm is None or self.rate_limit_rpm >= 0, "rate_limit_rpm must be >= 0")
+        _require(
+            self.cut_download_after_bytes is None or self.cut_download_after_bytes >= 0,
+            "cut_download_after_bytes must be >= 0",
+        )
+        _require(self.cut_download_times >= 0, "cut_download_times must be >= 0")
+        _require(self.download_chunk_bytes >= 1, "download_chunk_bytes must be >= 1")
+
+    def update(self, values: Mapping[str, Any]) -> None:
+        """Apply JSON-typed values all-or-nothing, so a bad request leaves the running server untouched."""
+        hints = _field_hints()
+        changes: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in hints:
+                raise ConfigError(f"unknown sandbox config field: {name!r}")
+            changes[name] = _coerce_json(name, hints[name], value)
+        candidate = dataclasses.replace(self, **changes)  # runs validate()
+        for name in changes:
+            setattr(self, name, getattr(candidate, name))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view (tuples become lists)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    @classmethod
+    def describe(cls) -> dict[str, str]:
+        """Field name -> help text; feeds the CLI --help and the docs."""
+        return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(cls)}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], base: SandboxConfig | None = None) -> SandboxConfig:
+        """Read ``HAILUO_SANDBOX_<FIELD>`` variables (e.g. ``HAILUO_SANDBOX_PROCESSING_SECONDS=5``)."""
+        config = dataclasses.replace(base) if base is not None else cls()
+        hints = _field_hints()
+        changes: dict[str, Any] = {}
+        for name, hint in hints.items():
+            key = ENV_PREFIX + name.upper()
+            if key in environ:
+                changes[name] = parse_text(name, hint, environ[key])
+        return dataclasses.replace(config, **changes)
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+def _field_hints() -> dict[str, Any]:
+    hints = typing.get_type_hints(SandboxConfig)
+    return {f.name: hints[f.name] for f in dataclasses.fields(SandboxConfig)}
+
+
+def _split_optional(hint: Any) -> tuple[Any, bool]:
+    """``int | None`` -> (int, True); ``int`` -> (int, False)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return args[0], len(args) != len(typing.get_args(hint))
+    return hint, False
+
+
+def _coerce_json(name: str, hint: Any, value: Any) -> Any:
+    base, optional = _split_optional(hint)
+    if value is None:
+        if optional:
+            return None
+        raise ConfigError(f"{name} may not be null")
+    if base is bool:
+        if isinstance(value, bool):
+            return value
+    elif base is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif base is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif base is str:
+        if isinstance(value, str):
+            return value
+    elif typing.get_origin(base) is tuple:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+    raise ConfigError(f"{name} has the wrong type: {value!r}")
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*([kmgt]?)(i?b)?\s*$", re.IGNORECASE)
+_SIZE_FACTORS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_text(name: str, hint: Any, text: str) -> Any:
+    """Parse an environment or command-line string into the field's type."""
+    base, optional = _split_optional(hint)
+    stripped = text.strip()
+    if optional and stripped.lower() in ("", "none", "null", "off"):
+        return None
+    try:
+        if base is bool:
+            lowered = stripped.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if base is int:
+            match = _SIZE_RE.match(stripped)
+            if match is None:
+                raise ValueError(text)
+            return int(match.group(1)) * _SIZE_FACTORS[match.group(2).lower()]
+        if base is float:
+            return float(stripped)
+        if base is str:
+            return stripped
+        if typing.get_origin(base) is tuple:
+            return tuple(part.strip() for part in stripped.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"cannot parse {name}={text!r}") from None
+    raise ConfigError(f"unsupported field type for {name}")  # pragma: no cover
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one ``--field-name`` option per config field; values stay strings until `config_from_args`."""
+    group = parser.add_argument_group("sandbox behaviour (also settable as HAILUO_SANDBOX_<FIELD>)")
+    for name, help_text in SandboxConfig.describe().items():
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=f"cfg_{name}",
+            metavar="VALUE",
+            default=None,
+            help=help_text.replace("%", "%%"),
+        )
+    group.add_argument(
+        "--api-key",
+        dest="cfg_api_key",
+        action="append",
+        default=None,
+        metavar="KEY",
+        help="Accepted API key; repeat for several. Replaces the default key.",
+    )
+
+
+def config_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> SandboxConfig:
+    """Defaults, then environment, then command line: the most explicit setting wins."""
+    config = SandboxConfig.from_env(environ)
+    hints = _field_hints()
+    changes: dict[str, Any] = {}
+    for name, hint in hints.items():
+        raw = getattr(args, f"cfg_{name}", None)
+        if raw is not None:
+            changes[name] = parse_text(name, hint, raw)
+    api_key_flags: list[str] | None = getattr(args, "cfg_api_key", None)
+    if api_key_flags:
+        changes["api_keys"] = tuple(api_key_flags)
+    return dataclasses.replace(config, **changes)
