@@ -71,12 +71,15 @@ def airflow_db() -> None:
 
 
 def load_dag_file(source: str, dag_id: str) -> object:
-    """Copy a DAG file into the dags folder and return the DAG object defined in it."""
+    """Copy a DAG file (and the non-Python files beside it) into the dags folder; return its DAG."""
+    import glob
     import importlib.util
     import shutil
 
     target = os.path.join(DAGS_DIR, os.path.basename(source))
     shutil.copyfile(source, target)
+    for data_file in glob.glob(os.path.join(os.path.dirname(source), "*.txt")):
+        shutil.copyfile(data_file, os.path.join(DAGS_DIR, os.path.basename(data_file)))
     name = f"_hailuo_test_dag_{os.path.splitext(os.path.basename(source))[0]}"
     spec = importlib.util.spec_from_file_location(name, target)
     assert spec and spec.loader

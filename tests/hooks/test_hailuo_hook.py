@@ -213,7 +213,7 @@ def test_user_agent_names_provider(sandbox: Any) -> None:
     from airflow_provider_hailuo import __version__
     from airflow_provider_hailuo.protocol import USER_AGENT
 
-    assert USER_AGENT == f"airflow-provider-hailuo/{__version__}"
+    assert f"airflow-provider-hailuo/{__version__}" == USER_AGENT
 
 
 def test_download_resumes_after_cut_and_refreshes_expired_url(sandbox: Any, capsys: Any) -> None:

@@ -288,6 +288,7 @@ async def test_trigger_reports_output_moderation(sandbox: Any) -> None:
     )
     event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05))
     assert event["status"] == "error" and event["error_code"] == 1027
+    await close_shared_client_session()
 
 
 async def test_many_triggers_share_one_session(sandbox: Any) -> None:
