@@ -37,7 +37,10 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "sensors": [
-            {"integration-name": "MiniMax Hailuo", "python-modules": ["airflow_provider_hailuo.sensors.hailuo"]}
+            {
+                "integration-name": "MiniMax Hailuo",
+                "python-modules": ["airflow_provider_hailuo.sensors.hailuo"],
+            }
         ],
         "triggers": [
             {
@@ -55,6 +58,32 @@ def get_provider_info() -> dict[str, Any]:
         "extra-links": [
             "airflow_provider_hailuo.links.hailuo.HailuoS3ObjectLink",
         ],
+        "config": {
+            "hailuo": {
+                "description": "MiniMax Hailuo callbacks received by the api-server (docs/callbacks.md).\n",
+                "options": {
+                    "callback_token": {
+                        "description": "Secret token(s) MiniMax must present in the callback URL "
+                        "/hailuo/callback/<token>; comma-separated to accept an old and a new token "
+                        "during a rotation. At least 16 characters. Empty: use the connection's "
+                        "callback_token extra.\n",
+                        "version_added": None,
+                        "type": "string",
+                        "sensitive": True,
+                        "example": None,
+                        "default": "",
+                    },
+                    "callback_conn_id": {
+                        "description": "Hailuo connection whose callback_token extra is used when "
+                        "callback_token is not set.\n",
+                        "version_added": None,
+                        "type": "string",
+                        "example": None,
+                        "default": "hailuo_default",
+                    },
+                },
+            }
+        },
         "connection-types": [
             {
                 "connection-type": "hailuo",
@@ -78,6 +107,12 @@ def get_provider_info() -> dict[str, Any]:
                         "label": "Request timeout (seconds)",
                         "description": "Timeout of each HTTP request to the API.",
                         "schema": {"type": ["number", "null"], "minimum": 1},
+                    },
+                    "callback_token": {
+                        "label": "Callback token",
+                        "description": "Optional. Secret in the callback URL /hailuo/callback/<token> "
+                        "(see docs/callbacks.md); [hailuo] callback_token takes precedence.",
+                        "schema": {"type": ["string", "null"], "format": "password"},
                     },
                 },
             }

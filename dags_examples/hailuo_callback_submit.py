@@ -14,7 +14,8 @@ Where the callback URL comes from (first match wins), rendered on the worker at 
 The base URL is the api-server's public URL as MiniMax reaches it (``https://airflow.example.com``); the
 token is the one configured on the api-server (``[hailuo] callback_token``). The token is registered
 with Airflow's secrets masker before the URL is built, so logs and the rendered-template view show
-``.../hailuo/callback/***``. Trigger with e.g. ``{"prompts": ["A red fox in fresh snow [Truck left]"]}``.
+``.../hailuo/callback/***``. Submissions run in the pool HAILUO_EXAMPLE_POOL (default ``hailuo_api``) to
+stay under MiniMax's requests-per-minute limit. Trigger with e.g. ``{"prompts": ["A red fox in fresh snow [Truck left]"]}``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from airflow.sdk.log import mask_secret
 from airflow_provider_hailuo.callbacks import callback_url_for
 from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperator
 
+POOL = os.environ.get("HAILUO_EXAMPLE_POOL", "hailuo_api")
 DEFAULT_PROMPTS = [
     "A panda strolls through a bamboo forest, sunlight dappling through the leaves [Tracking shot]",
     "Waves roll onto a black sand beach at dusk [Pull out]",
@@ -77,6 +79,7 @@ with DAG(
         model="MiniMax-Hailuo-02",
         resolution="768P",
         duration=6,
+        pool=POOL,
         callback_url="{{ hailuo_callback_url(dag_run.conf) }}",
         # Submit and finish: the callback, not this task, reports the result.
         wait_for_completion=False,

@@ -7,14 +7,15 @@ videos finishing close together may be delivered to one run, so the run reads *a
 events, skips failed videos (logged) and maps one ``HailuoToS3Operator`` per finished file. The event
 extra has the generation operator's result keys, so it is passed as ``file_id`` unchanged.
 
-S3 bucket: the Variable ``hailuo_s3_bucket`` (default ``hailuo-videos``); the AWS connection is
-``aws_default``. MiniMax's download URLs last one hour, but the transfer mints a fresh one from the
+Set HAILUO_EXAMPLE_BUCKET (default ``hailuo-videos``) and the ``hailuo_default`` / ``aws_default``
+connections. MiniMax's download URLs last one hour, but the transfer mints a fresh one from the
 file id, so a run that starts late still works.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,8 @@ from airflow_provider_hailuo.callbacks import HAILUO_VIDEO_ASSET
 from airflow_provider_hailuo.transfers.hailuo_to_s3 import HailuoToS3Operator
 
 log = logging.getLogger(__name__)
+
+BUCKET = os.environ.get("HAILUO_EXAMPLE_BUCKET", "hailuo-videos")
 
 
 def finished_videos_from_events(events: Iterable[Any]) -> list[dict[str, Any]]:
@@ -81,6 +84,6 @@ with DAG(
 
     HailuoToS3Operator.partial(
         task_id="video_to_s3",
-        s3_bucket="{{ var.value.get('hailuo_s3_bucket', 'hailuo-videos') }}",
+        s3_bucket=BUCKET,
         aws_conn_id="aws_default",
     ).expand(file_id=finished_videos())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import glob
 import hashlib
 import os
@@ -94,7 +93,7 @@ def _objects(client: Any, sandbox_url: str, skip: set[str]) -> list[dict[str, An
             continue
         head = client.head_object(Bucket=BUCKET, Key=obj["Key"])
         body = client.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read()
-        file_id = head["Metadata"]["hailuo-file-id"] if "hailuo-file-id" in head["Metadata"] else None
+        file_id = head["Metadata"].get("hailuo-file-id")
         digest = hashlib.sha256(body).hexdigest()
         found.append({"key": obj["Key"], "sha256": digest, "meta": head["Metadata"], "file_id": file_id})
         if file_id:

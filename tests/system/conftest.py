@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.system.harness import AirflowCluster
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowCluster]:
+    root = tmp_path_factory.mktemp("airflow-system")
+    dag_files = [
+        *sorted((REPO / "dags_examples").glob("*.py")),
+        *sorted((REPO / "tests/system/dags").glob("*.py")),
+    ]
+    c = AirflowCluster(
+        root,
+        dag_files,
+        sandbox_args=["--preparing-seconds", "1", "--queueing-seconds", "1", "--processing-seconds", "4"],
+    )
+    c.env["HAILUO_EXAMPLE_POLL_INTERVAL"] = "1"
+    for extra in (REPO / "dags_examples").glob("*.txt"):
+        (c.dags / extra.name).write_bytes(extra.read_bytes())
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+        if os.environ.get("HAILUO_SYSTEM_KEEP_LOGS"):
+            print(f"system test files kept under {root}")

@@ -1,0 +1,310 @@
+"""A real Airflow on 127.0.0.1 for system tests: api-server, scheduler (LocalExecutor), dag-processor and
+triggerer, plus the sandbox API and a moto S3 server, each in its own process group.
+
+Every process is started with ``start_new_session=True`` and stopped by signalling its whole group
+(TERM, then KILL after a grace period): Airflow's processes spawn workers that would otherwise outlive
+the test run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+BIN = Path(sys.executable).parent
+API_KEY = "sandbox-system-key-7f3a9c"  # distinctive, so the leak check can grep for it
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(check: Any, timeout: float, what: str, interval: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    last_exc: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as exc:  # the service may not be up yet
+            last_exc = exc
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what} (last error: {last_exc!r})")
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    log_path: Path
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
+        self.proc = subprocess.Popen(
+            self.argv, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+        )
+
+    def stop(self, sig: int = signal.SIGTERM, grace: float = 15.0) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self.proc = None
+
+    def kill9(self) -> None:
+        """What a crash looks like: no cleanup, no graceful shutdown of the group."""
+        self.stop(signal.SIGKILL, grace=5)
+
+
+@dataclass
+class AirflowCluster:
+    root: Path
+    dag_files: Iterable[Path]
+    sandbox_args: list[str] = field(default_factory=list)
+    services: dict[str, Service] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.home = self.root / "airflow_home"
+        self.dags = self.root / "dags"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.dags.mkdir(parents=True, exist_ok=True)
+        for f in self.dag_files:
+            shutil.copy(f, self.dags / f.name)
+        self.api_port = free_port()
+        self.sandbox_port = free_port()
+        self.moto_port = free_port()
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.sandbox = f"http://127.0.0.1:{self.sandbox_port}"
+        self.s3_endpoint = f"http://127.0.0.1:{self.moto_port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+        env.update(
+            {
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags),
+                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__PARALLELISM": "8",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home}/airflow.db",
+                "AIRFLOW__API__PORT": str(self.api_port),
+                "AIRFLOW__API__BASE_URL": self.api,
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api}/execution/",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+                "AIRFLOW__API_AUTH__JWT_SECRET": "hailuo-system-tests-jwt-secret-0123456789abcdef",
+                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+                "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+                "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
+                "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
+                "AIRFLOW_CONN_HAILUO_DEFAULT": json.dumps(
+                    {"conn_type": "hailuo", "host": self.sandbox, "password": API_KEY}
+                ),
+                "AIRFLOW_CONN_HAILUO_BAD_KEY": json.dumps(
+                    {"conn_type": "hailuo", "host": self.sandbox, "password": "not-a-valid-key"}
+                ),
+                "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+                    {
+                        "conn_type": "aws",
+                        "login": "testing",
+                        "password": "testing",
+                        "extra": {"endpoint_url": self.s3_endpoint, "region_name": "us-east-1"},
+                    }
+                ),
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "HAILUO_EXAMPLE_BUCKET": "hailuo-videos",
+                "NO_PROXY": "127.0.0.1,localhost",
+            }
+        )
+        self.env = env
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def _service(self, name: str, argv: list[str]) -> Service:
+        svc = Service(name, argv, self.root / f"{name}.log", self.env)
+        self.services[name] = svc
+        return svc
+
+    def start(self) -> AirflowCluster:
+        self._service(
+            "sandbox",
+            [
+                str(BIN / "python"),
+                "-m",
+                "airflow_provider_hailuo.sandbox",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.sandbox_port),
+                "--api-key",
+                API_KEY,
+                *self.sandbox_args,
+            ],
+        ).start()
+        self._service(
+            "moto", [str(BIN / "python"), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)]
+        ).start()
+        subprocess.run(
+            [str(BIN / "airflow"), "db", "migrate"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        self._service(
+            "api-server", [str(BIN / "airflow"), "api-server", "--port", str(self.api_port)]
+        ).start()
+        for name in ("scheduler", "dag-processor", "triggerer"):
+            self._service(name, [str(BIN / "airflow"), name]).start()
+        wait_until(lambda: requests.get(f"{self.sandbox}/sandbox/stats", timeout=2).ok, 60, "the sandbox")
+        wait_until(lambda: requests.get(self.s3_endpoint, timeout=2).status_code < 500, 60, "moto")
+        wait_until(self._healthy, 180, "Airflow health")
+        # The batch example throttles submissions with this pool, as its docstring tells users to.
+        requests.post(
+            f"{self.api}/api/v2/pools",
+            json={"name": "hailuo_api", "slots": 5, "include_deferred": False},
+            timeout=10,
+        ).raise_for_status()
+        import boto3
+
+        boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_bucket(Bucket="hailuo-videos")
+        return self
+
+    def _healthy(self) -> bool:
+        data = requests.get(f"{self.api}/api/v2/monitor/health", timeout=5).json()
+        return all(
+            data.get(k, {}).get("status") == "healthy" for k in ("metadatabase", "scheduler", "triggerer")
+        )
+
+    def stop(self) -> None:
+        for name in ("scheduler", "triggerer", "dag-processor", "api-server", "moto", "sandbox"):
+            svc = self.services.get(name)
+            if svc is not None:
+                svc.stop()
+
+    def restart(self, name: str) -> None:
+        svc = self.services[name]
+        svc.stop()
+        svc.start()
+
+    # -- sandbox --------------------------------------------------------------------------------
+    def sandbox_stats(self) -> dict[str, Any]:
+        return dict(requests.get(f"{self.sandbox}/sandbox/stats", timeout=10).json())
+
+    def sandbox_config(self, **values: Any) -> None:
+        requests.post(f"{self.sandbox}/sandbox/config", json=values, timeout=10).raise_for_status()
+
+    def sandbox_sha256(self, file_id: str) -> dict[str, Any]:
+        return dict(requests.get(f"{self.sandbox}/sandbox/files/{file_id}/sha256", timeout=120).json())
+
+    # -- Airflow REST -----------------------------------------------------------------------------
+    def wait_for_dag(self, dag_id: str, timeout: float = 120) -> None:
+        wait_until(
+            lambda: requests.get(f"{self.api}/api/v2/dags/{dag_id}", timeout=5).ok, timeout, f"DAG {dag_id}"
+        )
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        self.wait_for_dag(dag_id)
+        resp = requests.post(
+            f"{self.api}/api/v2/dags/{dag_id}/dagRuns",
+            json={"logical_date": None, "conf": conf or {}},
+            timeout=30,
+        )
+        resp.raise_for_status()
+        return str(resp.json()["dag_run_id"])
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        resp = requests.get(f"{self.api}/api/v2/dags/{dag_id}/dagRuns/{run_id}", timeout=10)
+        resp.raise_for_status()
+        return str(resp.json()["state"])
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300) -> str:
+        return str(
+            wait_until(
+                lambda: (s := self.run_state(dag_id, run_id)) in ("success", "failed") and s,
+                timeout,
+                f"run {dag_id}/{run_id}",
+                interval=1,
+            )
+        )
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        resp = requests.get(f"{self.api}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", timeout=10)
+        resp.raise_for_status()
+        return list(resp.json()["task_instances"])
+
+    def xcom(
+        self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1
+    ) -> Any:
+        resp = requests.get(
+            f"{self.api}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",
+            params={"map_index": map_index, "deserialize": True, "stringify": False},
+            timeout=10,
+        )
+        resp.raise_for_status()
+        return resp.json()["value"]
+
+    def task_log(
+        self, dag_id: str, run_id: str, task_id: str, try_number: int = 1, map_index: int = -1
+    ) -> str:
+        resp = requests.get(
+            f"{self.api}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+            params={"map_index": map_index, "full_content": True},
+            headers={"Accept": "application/json"},
+            timeout=30,
+        )
+        resp.raise_for_status()
+        content = resp.json().get("content")
+        if isinstance(content, list):  # structured log lines
+            return "\n".join(
+                json.dumps(line, ensure_ascii=False) if not isinstance(line, str) else line
+                for line in content
+            )
+        return str(content)
+
+    def all_text_under(self, *paths: Path) -> str:
+        chunks = []
+        for base in paths:
+            for p in base.rglob("*"):
+                if p.is_file() and p.suffix not in (".db", ".pyc") and p.stat().st_size < 50_000_000:
+                    chunks.append(p.read_text(errors="replace"))
+        return "\n".join(chunks)
