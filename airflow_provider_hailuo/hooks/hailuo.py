@@ -11,9 +11,10 @@ parse answers through :mod:`airflow_provider_hailuo.protocol` and retry through
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
@@ -144,6 +145,27 @@ def shared_client_session() -> aiohttp.ClientSession:
         session = aiohttp.ClientSession(connector=connector, headers={"Accept": "application/json"})
         _ASYNC_SESSIONS[loop] = session
     return session
+
+
+_ASYNC_LEASES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def shared_session_lease() -> AsyncIterator[None]:
+    """Hold the loop's shared session while a trigger runs; the last one out closes it.
+
+    In a triggerer the loop lives as long as the process and triggers overlap, so the session stays
+    open and its connections are reused. A short-lived loop (``dag.test()``, the CLI, tests) ends with
+    no triggers left, and the session is closed instead of leaking into the loop's shutdown.
+    """
+    loop = asyncio.get_running_loop()
+    _ASYNC_LEASES[loop] = _ASYNC_LEASES.get(loop, 0) + 1
+    try:
+        yield
+    finally:
+        _ASYNC_LEASES[loop] -= 1
+        if _ASYNC_LEASES[loop] == 0:
+            await close_shared_client_session()
 
 
 async def close_shared_client_session() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_hailuo.exceptions import HailuoError, scrub
-from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from airflow_provider_hailuo.hooks.hailuo import HailuoHook, shared_session_lease
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
 from airflow_provider_hailuo.waiting import StatusWatcher
 
@@ -99,6 +99,12 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
         return HailuoHook(hailuo_conn_id=self.hailuo_conn_id)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        async with shared_session_lease():
+            async for event in self._poll():
+                yield event
+                return
+
+    async def _poll(self) -> AsyncIterator[TriggerEvent]:
         hook = self._hook()
         watcher = StatusWatcher(self.video_task_id, poll_interval=self.poll_interval, end_time=self.end_time)
         watcher.started_at = self.started_at

@@ -1,0 +1,523 @@
+"""HailuoToS3Operator against the real sandbox server and a real moto S3 server.
+
+Each test generates a video through the sandbox API and moves it with the operator; the bytes stored
+in S3 are compared with the sandbox's own SHA-256 of what it serves, and S3 itself is inspected for
+metadata, content type, leftover multipart uploads and stray objects.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import textwrap
+from collections import Counter
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, Asset, AssetAlias
+from airflow.sdk import DAG
+from airflow.sdk.execution_time.context import OutletEventAccessors
+
+from airflow_provider_hailuo.download import HailuoDownloadError
+from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from airflow_provider_hailuo.links.hailuo import HailuoS3ObjectLink, s3_console_url
+from airflow_provider_hailuo.transfers.hailuo_to_s3 import (
+    DEFAULT_TRANSFER_CONFIG_ARGS,
+    HailuoToS3Operator,
+    build_transfer_config,
+    default_s3_key,
+    sanitise_key_part,
+)
+
+from .conftest import S3Env, Video
+
+MiB = 1 << 20
+RUN_ID = "manual__2026-01-02T03:04:05.678+00:00"
+#: 5 MiB parts (S3's minimum) so a 12-20 MiB video is a real multipart upload in a test.
+SMALL_PARTS = {"multipart_threshold": 5 * MiB, "multipart_chunksize": 5 * MiB}
+
+
+class FakeTI:
+    """Collects what the operator pushes to XCom."""
+
+    def __init__(self) -> None:
+        self.xcoms: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcoms[key] = value
+
+
+def make_operator(**kwargs: Any) -> HailuoToS3Operator:
+    with DAG("hailuo_to_s3_test", schedule=None):
+        return HailuoToS3Operator(task_id="to_s3", **kwargs)
+
+
+def run(op: HailuoToS3Operator, run_id: str = RUN_ID) -> tuple[dict[str, Any], FakeTI, OutletEventAccessors]:
+    ti = FakeTI()
+    events = OutletEventAccessors()
+    context: Any = {
+        "ti": ti,
+        "dag_run": SimpleNamespace(run_id=run_id),
+        "run_id": run_id,
+        "outlet_events": events,
+    }
+    return op.execute(context), ti, events
+
+
+def expected_key(video: Video, run_id: str = RUN_ID) -> str:
+    return default_s3_key("hailuo_to_s3_test", run_id, video.video_task_id, video.file_id)
+
+
+# -- the happy paths -------------------------------------------------------------------------------
+
+
+def test_multipart_stream_is_byte_identical(
+    make_video: Callable[..., Video], s3: S3Env, s3_calls: Counter[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    video = make_video(20 * MiB)
+    op = make_operator(
+        file_id=video.file_id,
+        video_task_id=video.video_task_id,
+        s3_bucket=s3.bucket,
+        transfer_config_args=SMALL_PARTS,
+        progress_interval=0.05,
+    )
+    result, ti, _ = run(op)
+
+    key = expected_key(video)
+    assert result == {
+        "s3_uri": f"s3://{s3.bucket}/{key}",
+        "bucket": s3.bucket,
+        "key": key,
+        "bytes": video.size,
+        "sha256": video.sha256,
+        "video_task_id": video.video_task_id,
+        "file_id": video.file_id,
+    }
+    assert hashlib.sha256(s3.read(key)).hexdigest() == video.sha256
+    assert s3_calls["CreateMultipartUpload"] == 1
+    assert s3_calls["UploadPart"] == 4  # 20 MiB in 5 MiB parts, straight from the stream
+    assert s3_calls["CompleteMultipartUpload"] == 1
+    assert s3.open_uploads() == []
+    # S3 recomputed the full-object SHA-256 during the metadata copy and it matched.
+    head = s3.client.head_object(Bucket=s3.bucket, Key=key, ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == base64.b64encode(bytes.fromhex(video.sha256)).decode()
+    assert ti.xcoms["s3_console_url"] == s3_console_url(s3.bucket, key, "us-east-1")
+    captured = capsys.readouterr()
+    text = captured.out + captured.err  # Airflow 3 task logs go through structlog to the console
+    assert "(100%)" in text and "/s" in text  # progress: bytes, percent and rate
+    assert "sandbox-key" not in text
+    assert "expires=" not in text  # the signed URL's query is never logged
+
+
+def test_small_video_is_one_put_with_all_metadata(
+    make_video: Callable[..., Video], s3: S3Env, s3_calls: Counter[str]
+) -> None:
+    video = make_video(300_000)
+    op = make_operator(file_id=video.file_id, video_task_id=video.video_task_id, s3_bucket=s3.bucket,
+                       s3_key="videos/small.mp4")  # fmt: skip
+    result, _, _ = run(op)
+
+    assert result["key"] == "videos/small.mp4"
+    assert hashlib.sha256(s3.read("videos/small.mp4")).hexdigest() == video.sha256 == result["sha256"]
+    assert s3_calls["PutObject"] == 1
+    assert s3_calls["CreateMultipartUpload"] == 0
+    assert s3_calls["CopyObject"] == 0  # metadata known before the single PUT: no copy needed
+    head = s3.client.head_object(Bucket=s3.bucket, Key="videos/small.mp4")
+    assert head["ContentType"] == "video/mp4"
+    assert head["Metadata"] == {
+        "hailuo-file-id": video.file_id,
+        "hailuo-video-task-id": video.video_task_id,
+        "sha256": video.sha256,
+    }
+
+
+def test_generation_result_dict_as_file_id(make_video: Callable[..., Video], s3: S3Env) -> None:
+    video = make_video()
+    generated = {
+        "video_task_id": video.video_task_id,
+        "status": "Success",
+        "file_id": video.file_id,
+        "video_width": 1366,
+        "video_height": 768,
+        "model": "MiniMax-Hailuo-02",
+        "resolution": "768P",
+        "duration": 6,
+    }
+    result, _, _ = run(make_operator(file_id=generated, s3_bucket=s3.bucket))
+
+    assert result["video_task_id"] == video.video_task_id
+    assert result["file_id"] == video.file_id
+    assert result["key"] == expected_key(video)
+    meta = s3.client.head_object(Bucket=s3.bucket, Key=result["key"])["Metadata"]
+    assert meta["hailuo-model"] == "MiniMax-Hailuo-02"
+    assert meta["hailuo-video-task-id"] == video.video_task_id
+
+
+@pytest.mark.parametrize("render", [str, json.dumps], ids=["python-repr", "json"])
+def test_result_dict_rendered_as_text_is_accepted(render: Callable[[Any], str]) -> None:
+    """``file_id="{{ ti.xcom_pull('generate') }}"`` renders the dict as text without native rendering."""
+    op = make_operator(file_id=render({"video_task_id": "77", "file_id": 88, "model": "M"}), s3_bucket="b")
+    video = op._resolve_video(HailuoHook())
+    assert (video.file_id, video.video_task_id, video.model) == ("88", "77", "M")
+    with pytest.raises(AirflowFailException, match="numeric id"):
+        make_operator(file_id="{not a dict", s3_bucket="b")._resolve_video(HailuoHook())
+
+
+def test_video_task_id_alone_is_looked_up(make_video: Callable[..., Video], s3: S3Env) -> None:
+    video = make_video()
+    result, _, _ = run(make_operator(video_task_id=video.video_task_id, s3_bucket=s3.bucket))
+    assert result["file_id"] == video.file_id
+    assert result["sha256"] == video.sha256
+    assert result["key"].endswith(f"/{video.video_task_id}.mp4")
+
+
+def test_failed_video_task_fails_clearly(make_video: Callable[..., Video], s3: S3Env, sandbox: Any) -> None:
+    hook = HailuoHook()
+    task_id = hook.create_video_generation_from_payload(
+        {"model": "MiniMax-Hailuo-02", "prompt": "SANDBOX_FAIL"}
+    )
+    hook.wait_for_video_generation(task_id, poll_interval=0.05, timeout=20)
+    with pytest.raises(AirflowFailException, match=f"{task_id} failed"):
+        run(make_operator(video_task_id=task_id, s3_bucket=s3.bucket))
+    with pytest.raises(AirflowFailException, match="failed"):
+        run(
+            make_operator(
+                file_id={"video_task_id": task_id, "status": "Fail", "file_id": None}, s3_bucket=s3.bucket
+            )
+        )
+    assert s3.keys() == []
+
+
+def test_unfinished_video_task_fails_retryably(sandbox: Any, s3: S3Env) -> None:
+    sandbox.config.processing_seconds = 60
+    task_id = HailuoHook().create_video_generation_from_payload(
+        {"model": "MiniMax-Hailuo-02", "prompt": "slow"}
+    )
+    with pytest.raises(AirflowException, match="not Success") as info:
+        run(make_operator(video_task_id=task_id, s3_bucket=s3.bucket))
+    assert not isinstance(info.value, AirflowFailException)  # a later Airflow retry may find it done
+
+
+def test_encryption_storage_class_and_extra_args_survive_the_metadata_copy(
+    make_video: Callable[..., Video], s3: S3Env, s3_calls: Counter[str]
+) -> None:
+    video = make_video(12 * MiB)
+    op = make_operator(
+        file_id=video.file_id,
+        s3_bucket=s3.bucket,
+        s3_key=f"s3://{s3.bucket}/archive/v.mp4",
+        encrypt=True,
+        storage_class="STANDARD_IA",
+        s3_extra_args={"Metadata": {"team": "video"}, "CacheControl": "max-age=60"},
+        transfer_config_args=SMALL_PARTS,
+    )
+    result, _, _ = run(op)
+
+    assert s3_calls["CopyObject"] == 1
+    head = s3.client.head_object(Bucket=s3.bucket, Key="archive/v.mp4")
+    assert head["ServerSideEncryption"] == "AES256"
+    assert head["StorageClass"] == "STANDARD_IA"
+    assert head["CacheControl"] == "max-age=60"
+    assert head["ContentType"] == "video/mp4"
+    assert head["Metadata"] == {"team": "video", "hailuo-file-id": video.file_id, "sha256": video.sha256}
+    assert result["sha256"] == video.sha256
+
+
+# -- faults ---------------------------------------------------------------------------------------
+
+
+def test_cut_download_resumes_to_identical_bytes(
+    make_video: Callable[..., Video], s3: S3Env, sandbox: Any, quick_resumes: None
+) -> None:
+    video = make_video(12 * MiB)
+    sandbox.config.cut_download_after_bytes = 3 * MiB
+    sandbox.config.cut_download_times = 2
+    result, _, _ = run(
+        make_operator(file_id=video.file_id, s3_bucket=s3.bucket, transfer_config_args=SMALL_PARTS)
+    )
+
+    stats = sandbox.stats()
+    assert stats["downloads_cut"] == 2
+    assert stats["downloads"] == 3
+    assert result["sha256"] == video.sha256
+    assert hashlib.sha256(s3.read(result["key"])).hexdigest() == video.sha256
+
+
+def test_expired_url_is_refreshed(
+    make_video: Callable[..., Video],
+    s3: S3Env,
+    sandbox: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    video = make_video(6 * MiB)
+    # The first URL is minted already expired; the refresh after its 403 gets a normal one.
+    sandbox.config.download_url_ttl_seconds = 0
+    original = HailuoHook.retrieve_file
+
+    def retrieve_then_heal(self: HailuoHook, file_id: str | int) -> Any:
+        answer = original(self, file_id)
+        sandbox.config.download_url_ttl_seconds = 3600
+        return answer
+
+    monkeypatch.setattr(HailuoHook, "retrieve_file", retrieve_then_heal)
+    before = sandbox.stats()
+    result, _, _ = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket))
+
+    stats = sandbox.stats()
+    assert stats["downloads_denied"] - before["downloads_denied"] == 1
+    assert stats["retrieves"] - before["retrieves"] == 2
+    assert result["sha256"] == video.sha256
+    assert hashlib.sha256(s3.read(result["key"])).hexdigest() == video.sha256
+    captured = capsys.readouterr()
+    assert "expired" in captured.out + captured.err
+    assert "expires=" not in captured.out + captured.err
+
+
+def test_failed_download_leaves_no_parts_and_no_object(
+    make_video: Callable[..., Video], s3: S3Env, sandbox: Any, s3_calls: Counter[str], quick_resumes: None
+) -> None:
+    video = make_video(20 * MiB)
+    # Every response is cut after 2 MiB, more often than the stream may resume: it fails at ~18 MiB,
+    # after three 5 MiB parts went up.
+    sandbox.config.cut_download_after_bytes = 2 * MiB
+    sandbox.config.cut_download_times = 1000
+    op = make_operator(file_id=video.file_id, s3_bucket=s3.bucket, transfer_config_args=SMALL_PARTS)
+    with pytest.raises(HailuoDownloadError, match="failed"):
+        run(op)
+
+    assert s3_calls["CreateMultipartUpload"] == 1
+    assert s3_calls["UploadPart"] >= 1
+    assert s3_calls["AbortMultipartUpload"] >= 1
+    assert s3.open_uploads() == []
+    assert s3.keys() == []
+
+
+def test_failure_after_upload_removes_the_object(
+    make_video: Callable[..., Video], s3: S3Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload completed but the metadata copy failed: the object without sha256 must not stay."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    video = make_video(12 * MiB)
+    original = BaseClient._make_api_call
+
+    def failing_copy(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if operation_name == "CopyObject":
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", failing_copy)
+    op = make_operator(file_id=video.file_id, s3_bucket=s3.bucket, transfer_config_args=SMALL_PARTS)
+    with pytest.raises(ClientError, match="injected"):
+        run(op)
+    assert s3.keys() == []
+    assert s3.open_uploads() == []
+
+
+def test_missing_bucket_fails_without_retry(make_video: Callable[..., Video], s3: S3Env) -> None:
+    video = make_video()
+    with pytest.raises(AirflowFailException, match="NoSuchBucket"):
+        run(make_operator(file_id=video.file_id, s3_bucket="hailuo-no-such-bucket"))
+
+
+def test_killed_attempt_leftovers_are_cleaned_up_first(
+    make_video: Callable[..., Video], s3: S3Env, s3_calls: Counter[str]
+) -> None:
+    """Parts of an upload whose worker was SIGKILLed are billed until aborted: the next attempt aborts them."""
+    video = make_video()
+    key = "left/over.mp4"
+    stale = s3.client.create_multipart_upload(Bucket=s3.bucket, Key=key)["UploadId"]
+    s3.client.upload_part(Bucket=s3.bucket, Key=key, UploadId=stale, PartNumber=1, Body=b"x" * 1024)
+    run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket, s3_key=key))
+    assert s3.open_uploads() == []
+    assert hashlib.sha256(s3.read(key)).hexdigest() == video.sha256
+
+
+# -- idempotency and replace ----------------------------------------------------------------------
+
+
+def test_rerun_is_idempotent_without_downloading(
+    make_video: Callable[..., Video], s3: S3Env, sandbox: Any
+) -> None:
+    video = make_video(6 * MiB)
+    first, _, _ = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket))
+    downloads = sandbox.stats()["downloads"]
+
+    second, ti, events = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket))
+
+    assert second == first
+    assert sandbox.stats()["downloads"] == downloads
+    assert ti.xcoms["s3_console_url"]
+    assert len(events[AssetAlias(name="hailuo_videos")].asset_alias_events) == 1
+
+
+def test_different_object_fails_unless_replace(make_video: Callable[..., Video], s3: S3Env) -> None:
+    video = make_video()
+    key = "taken.mp4"
+    s3.client.put_object(Bucket=s3.bucket, Key=key, Body=b"someone else's video")
+
+    with pytest.raises(AirflowFailException, match=r"different object.*replace=True"):
+        run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket, s3_key=key))
+    assert s3.read(key) == b"someone else's video"
+
+    result, _, _ = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket, s3_key=key, replace=True))
+    assert result["sha256"] == video.sha256
+    assert hashlib.sha256(s3.read(key)).hexdigest() == video.sha256
+
+
+def test_same_file_without_sha256_is_an_interrupted_attempt_and_replaced(
+    make_video: Callable[..., Video], s3: S3Env
+) -> None:
+    video = make_video()
+    key = "interrupted.mp4"
+    s3.client.put_object(
+        Bucket=s3.bucket, Key=key, Body=b"partial", Metadata={"hailuo-file-id": video.file_id}
+    )
+    result, _, _ = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket, s3_key=key))
+    assert s3.sha256_metadata(key) == video.sha256 == result["sha256"]
+
+
+# -- Airflow integration --------------------------------------------------------------------------
+
+
+def test_asset_event_lineage_and_link(
+    make_video: Callable[..., Video], s3: S3Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    video = make_video()
+    op = make_operator(file_id=video.file_id, video_task_id=video.video_task_id, s3_bucket=s3.bucket)
+    assert AssetAlias(name="hailuo_videos") in op.outlets
+    assert op.get_openlineage_facets_on_complete(None).outputs == []  # nothing transferred yet
+
+    result, ti, events = run(op)
+
+    alias_events = events[AssetAlias(name="hailuo_videos")].asset_alias_events
+    assert len(alias_events) == 1
+    event = alias_events[0]
+    assert event.dest_asset_key.uri == Asset(result["s3_uri"]).uri
+    assert event.extra == {
+        "video_task_id": video.video_task_id,
+        "file_id": video.file_id,
+        "bytes": video.size,
+        "sha256": video.sha256,
+    }
+    lineage = op.get_openlineage_facets_on_complete(None)
+    assert [(d.namespace, d.name) for d in lineage.outputs] == [(f"s3://{s3.bucket}", result["key"])]
+
+    from airflow.providers.common.compat.sdk import XCom
+
+    asked: dict[str, Any] = {}
+
+    def get_value(*, ti_key: Any, key: str) -> Any:
+        asked["key"] = key
+        return ti.xcoms.get(key)
+
+    monkeypatch.setattr(XCom, "get_value", get_value)
+    link = HailuoS3ObjectLink()
+    assert link.name == "S3 object"
+    url = link.get_link(op, ti_key=SimpleNamespace())  # type: ignore[arg-type]
+    assert asked["key"] == "s3_console_url"
+    assert (
+        url
+        == f"https://s3.console.aws.amazon.com/s3/object/{s3.bucket}?region=us-east-1&prefix={result['key']}"
+    )
+    assert any(isinstance(x, HailuoS3ObjectLink) for x in op.operator_extra_links)
+
+
+def test_no_asset_alias_means_no_event(make_video: Callable[..., Video], s3: S3Env) -> None:
+    video = make_video()
+    op = make_operator(file_id=video.file_id, s3_bucket=s3.bucket, asset_alias=None)
+    assert not any(isinstance(o, AssetAlias) for o in op.outlets)
+    _, _, events = run(op)
+    assert len(events) == 0
+
+
+def test_parse_time_validation() -> None:
+    with pytest.raises(ValueError, match="file_id"):
+        make_operator(s3_bucket="b")
+    with pytest.raises(ValueError, match="NotAnArg"):
+        make_operator(file_id="1", s3_bucket="b", s3_extra_args={"NotAnArg": 1})
+    with pytest.raises(TypeError):
+        make_operator(file_id="1", s3_bucket="b", transfer_config_args={"bogus": 1})
+
+
+def test_default_key_is_s3_safe() -> None:
+    key = default_s3_key("my dag", "scheduled__2026-01-01T00:00:00+00:00", "123", "456")
+    assert key == "hailuo/my_dag/scheduled__2026-01-01T00_00_00_00_00/123.mp4"
+    assert default_s3_key("d", "r", None, "456") == "hailuo/d/r/file-456.mp4"
+    assert sanitise_key_part("..") == "_"
+
+
+def test_transfer_config_defaults_bound_memory() -> None:
+    config = build_transfer_config()
+    assert config.multipart_chunksize == DEFAULT_TRANSFER_CONFIG_ARGS["multipart_chunksize"]
+    # Parts held in memory (queued + the one being read) stay far below 64 MB.
+    assert (config.max_in_memory_upload_chunks + 1) * config.multipart_chunksize <= 40 * MiB
+    assert build_transfer_config({"max_in_memory_upload_chunks": 2}).max_in_memory_upload_chunks == 2
+
+
+DAG_FILE = """
+import datetime
+
+from airflow.sdk import DAG
+
+from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperator
+from airflow_provider_hailuo.transfers.hailuo_to_s3 import HailuoToS3Operator
+
+with DAG("{dag_id}", schedule=None, start_date=datetime.datetime(2026, 1, 1)):
+    gen = HailuoVideoGenerationOperator(
+        task_id="generate", prompt="a lighthouse in a storm [Push in]", deferrable={deferrable}, poll_interval=0.1
+    )
+    HailuoToS3Operator(task_id="to_s3", file_id=gen.output, s3_bucket="{bucket}")
+"""
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
+def test_dag_generates_and_stores_end_to_end(
+    airflow_db: str, sandbox: Any, s3: S3Env, deferrable: bool, tmp_path: Any
+) -> None:
+    import os
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models.asset import AssetEvent
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    sandbox.config.processing_seconds = 0.5  # long enough that the deferrable run really defers
+    dag_id = f"hailuo_to_s3_e2e_{'deferrable' if deferrable else 'sync'}"
+    path = os.path.join(airflow_db, f"{dag_id}.py")
+    with open(path, "w") as fh:
+        fh.write(textwrap.dedent(DAG_FILE.format(dag_id=dag_id, deferrable=deferrable, bucket=s3.bucket)))
+    try:
+        dag = DagBag(dag_folder=path).get_dag(dag_id)
+        assert dag is not None
+        dag_run = dag.test()
+    finally:
+        os.unlink(path)
+
+    assert dag_run.state == "success"
+    with create_session() as session:
+        xcoms = {
+            (x.task_id, x.key): x.value
+            for x in session.query(XComModel).filter(
+                XComModel.dag_id == dag_id, XComModel.run_id == dag_run.run_id
+            )
+        }
+        result = xcoms[("to_s3", "return_value")]
+        generated = xcoms[("generate", "return_value")]
+        events = [e for e in session.query(AssetEvent).all() if e.source_dag_id == dag_id]
+        assert [(e.asset.uri, e.extra["sha256"]) for e in events if e.source_run_id == dag_run.run_id] == [
+            (result["s3_uri"], result["sha256"])
+        ]
+    assert result["file_id"] == generated["file_id"]
+    assert result["key"].startswith(f"hailuo/{dag_id}/")
+    assert xcoms[("to_s3", "_link_HailuoS3ObjectLink")] == xcoms[("to_s3", "s3_console_url")]
+    assert hashlib.sha256(s3.read(result["key"])).hexdigest() == result["sha256"]
+    assert (
+        s3.client.head_object(Bucket=s3.bucket, Key=result["key"])["Metadata"]["sha256"] == result["sha256"]
+    )
