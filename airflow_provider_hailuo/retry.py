@@ -25,6 +25,10 @@ from airflow_provider_hailuo.exceptions import (
 
 #: Codes that prove the create request was refused before anything was created.
 _CREATE_SAFE_CODES = frozenset({1002, 1039, 1041, 2045})
+#: Gateway answers that mean the request never reached a backend that could create a task: 429 (edge rate
+#: limit), 502 (the gateway could not get an answer from the API: nginx's page when the upstream is down),
+#: 503 (service unavailable). 500 and 504 (the upstream took too long) are ambiguous: never repeated.
+_CREATE_SAFE_HTTP = frozenset({429, 502, 503})
 
 
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
@@ -37,14 +41,28 @@ def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
     if isinstance(exc, HailuoAPIError):
         return exc.code in _CREATE_SAFE_CODES
     if isinstance(exc, HailuoHTTPError):
-        # A gateway's 429 is refused at the edge; 5xx pages may come after the backend acted.
-        return exc.http_status == 429
+        return exc.http_status in _CREATE_SAFE_HTTP
     return False
+
+
+def create_may_have_happened(exc: BaseException) -> bool:
+    """True when a failed create call may still have created (and billed) a task.
+
+    Then neither the hook nor an Airflow retry may submit again: the operator fails the task and
+    says so, because v1 has no idempotency key and no list endpoint to look the task up.
+    """
+    if isinstance(exc, HailuoTransportError):
+        return exc.request_sent
+    if isinstance(exc, HailuoHTTPError):
+        return exc.http_status not in _CREATE_SAFE_HTTP
+    from airflow_provider_hailuo.exceptions import HailuoMalformedResponseError
+
+    return isinstance(exc, HailuoMalformedResponseError)
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 5
+    max_attempts: int = 6
     initial_delay: float = 1.0
     max_delay: float = 30.0
     #: Rate limits are per minute: waiting the minimum backoff would just hit the limit again.

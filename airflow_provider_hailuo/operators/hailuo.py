@@ -21,7 +21,6 @@ from airflow_provider_hailuo.exceptions import (
     HailuoError,
     HailuoInputSensitiveError,
     HailuoOutputSensitiveError,
-    HailuoTransportError,
     HailuoVideoGenerationFailedError,
     HailuoWaitTimeoutError,
 )
@@ -29,6 +28,7 @@ from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.images import redact_image_reference
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
 from airflow_provider_hailuo.request import prepare_video_generation_payload
+from airflow_provider_hailuo.retry import create_may_have_happened
 from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger, status_event, validate_event
 
 if TYPE_CHECKING:
@@ -255,12 +255,13 @@ class HailuoVideoGenerationOperator(BaseOperator):
                     return str(prior), status
         try:
             task_id = self.hook.create_video_generation_from_payload(payload)
-        except HailuoTransportError as err:
-            if err.request_sent:
+        except HailuoError as err:
+            if create_may_have_happened(err):
                 # A task may exist that we cannot find (v1 has no list endpoint): never pay twice.
                 raise AirflowFailException(
-                    f"The create call failed after the request was sent ({err}); a video task may exist and be "
-                    "billed. Not retrying, to avoid paying for a second video. Check the MiniMax console."
+                    f"The create call failed in a way that does not rule out a created task ({err}); a video "
+                    "task may exist and be billed. Not retrying, to avoid paying for a second video. Check the "
+                    "MiniMax console, and clear this task to submit again if none was created."
                 ) from err
             raise
         if store is not None:

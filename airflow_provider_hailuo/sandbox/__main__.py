@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from .config import ENV_PREFIX, ConfigError, add_config_arguments, config_from_args
+from .config import ENV_PREFIX, ConfigError, SandboxConfig, add_config_arguments, config_from_args
 from .server import SandboxServer
 
 
@@ -58,11 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = SandboxServer(config, host=args.host, port=args.port).start()
     try:
         print(server.url, flush=True)
-        print(
-            f"hailuo sandbox: API key(s) {', '.join(config.api_keys)}; Ctrl-C to stop",
-            file=sys.stderr,
-            flush=True,
+        # Keys are secrets even here: a custom key may be a copy of a real one, so say how many, not which.
+        default = config.api_keys == SandboxConfig().api_keys
+        keys = (
+            f"the default key {config.api_keys[0]!r}"
+            if default
+            else f"{len(config.api_keys)} configured key(s)"
         )
+        print(f"hailuo sandbox: accepting {keys}; Ctrl-C to stop", file=sys.stderr, flush=True)
         while not stop.wait(0.5):
             pass
     finally:

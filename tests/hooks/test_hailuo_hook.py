@@ -156,12 +156,16 @@ def test_create_is_retried_on_rate_limit_only_when_nothing_was_created(sandbox: 
     assert stats["creates"] == 1 and stats["create_calls"] == 1 + FAST_RETRY.max_attempts
 
 
-def test_create_not_repeated_on_502(sandbox: Any) -> None:
+def test_create_retried_through_gateway_502_pages(sandbox: Any) -> None:
     hook = hook_for(sandbox)
     sandbox.config.gateway_error_rate = 1.0
     with pytest.raises(Exception, match="502"):
         hook.create_video_generation_from_payload(PAYLOAD)
-    assert sandbox.stats()["create_calls"] == 1
+    assert sandbox.stats()["create_calls"] == FAST_RETRY.max_attempts
+    sandbox.config.gateway_error_rate = 0.5
+    sandbox.config.fault_seed = 5
+    assert hook.create_video_generation_from_payload(PAYLOAD).isdigit()
+    assert sandbox.stats()["creates"] == 1
 
 
 def test_read_timeout_after_create_is_not_resubmitted(sandbox: Any) -> None:

@@ -69,7 +69,9 @@ def test_scrub_removes_key_and_bearer_tokens() -> None:
         (api_error_from_code(1000, "unknown"), True, True),
         (api_error_from_code(1004, "auth"), True, False),
         (HailuoHTTPError("x", http_status=502), True, True),
-        (HailuoHTTPError("x", http_status=502), False, False),
+        (HailuoHTTPError("x", http_status=502), False, True),
+        (HailuoHTTPError("x", http_status=504), False, False),
+        (HailuoHTTPError("x", http_status=500), False, False),
         (HailuoHTTPError("x", http_status=429), False, True),
         (HailuoHTTPError("x", http_status=404), True, False),
         (HailuoMalformedResponseError("html", retryable=True), True, True),
@@ -109,3 +111,21 @@ def test_sync_retrying_stops_after_bound() -> None:
             with attempt:
                 flaky()
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("exc", "maybe_created"),
+    [
+        (HailuoTransportError("read timeout", request_sent=True), True),
+        (HailuoTransportError("refused", request_sent=False), False),
+        (HailuoHTTPError("x", http_status=504), True),
+        (HailuoHTTPError("x", http_status=502), False),
+        (HailuoMalformedResponseError("garbled"), True),
+        (api_error_from_code(1002, "rate"), False),
+        (api_error_from_code(2013, "bad"), False),
+    ],
+)
+def test_create_may_have_happened(exc: BaseException, maybe_created: bool) -> None:
+    from airflow_provider_hailuo.retry import create_may_have_happened
+
+    assert create_may_have_happened(exc) is maybe_created
