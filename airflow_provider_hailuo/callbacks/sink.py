@@ -32,6 +32,8 @@ _PROCESS_LOCK = threading.Lock()
 
 #: Pushes for a task arrive within hours of its creation; looking further back only costs time.
 DEFAULT_DEDUPE_WINDOW = timedelta(days=30)
+#: How many recent events of the asset a duplicate check reads; pushes for one task arrive minutes apart.
+DEDUPE_SCAN_LIMIT = 5000
 
 
 class AirflowAssetEventSink:
@@ -116,11 +118,16 @@ class AirflowAssetEventSink:
         from airflow.models.asset import AssetEvent
         from sqlalchemy import select
 
-        query = select(AssetEvent.id).where(
-            AssetEvent.asset_id == asset_id,
-            AssetEvent.extra["video_task_id"].as_string() == task_id,
-            AssetEvent.extra["status"].as_string() == status,
-        )
+        # The extra is matched in Python, not SQL: Airflow 3.0 stores it in a JSONField that has no
+        # JSON path operators, and the window bounds how many rows are read.
+        query = select(AssetEvent.extra).where(AssetEvent.asset_id == asset_id)
         if self.dedupe_window is not None:
             query = query.where(AssetEvent.timestamp >= datetime.now(timezone.utc) - self.dedupe_window)
-        return session.scalar(query.limit(1)) is not None
+        for extra in session.scalars(query.order_by(AssetEvent.id.desc()).limit(DEDUPE_SCAN_LIMIT)):
+            if (
+                isinstance(extra, dict)
+                and str(extra.get("video_task_id")) == task_id
+                and extra.get("status") == status
+            ):
+                return True
+        return False

@@ -161,6 +161,16 @@ class HailuoVideoGenerationOperator(BaseOperator):
         self.poll_interval = _seconds(poll_interval, "poll_interval") or 10.0
         self.timeout = _seconds(timeout, "timeout")
 
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Mapped instances get a readable label by default.
+
+        Airflow 3.3 reads the ``map_index_template`` default from ``__init__``; 3.0-3.2 only take what
+        ``partial()`` receives, so the default is put there, for every version.
+        """
+        kwargs.setdefault("map_index_template", DEFAULT_MAP_INDEX_TEMPLATE)
+        return super().partial(**kwargs)
+
     # -- presentation ---------------------------------------------------------------------------
     @property
     def map_index_label(self) -> str:
