@@ -409,6 +409,11 @@ def _redact_text(value: str) -> str:
         return f"{header},<{len(payload)} bytes redacted>"
     if len(value) >= 256 and _BASE64_TEXT.match(value):
         return f"<base64: {len(value)} bytes redacted>"
+    if value[:8].lower().startswith(("http://", "https://")) and "?" in value:
+        # A presigned image URL's query string is a credential; rendered fields are stored and shown.
+        from airflow_provider_hailuo.protocol import redact_url
+
+        return redact_url(value)
     return value
 
 

@@ -1,6 +1,6 @@
 """One retry policy for every HTTP call, sync (hook) or async (trigger).
 
-Backoff is exponential with full jitter and a bounded attempt count (tenacity does the looping). The
+Backoff is exponential with jitter (a random wait between half and all of the ceiling) and a bounded attempt count (tenacity does the looping). The
 rule that matters most is which failures may be retried for the *create* call: it is not idempotent,
 so it is repeated only when the failure proves no task was created (a rate-limit answer, a refused
 connection). A read timeout after the body was sent might have created a task; repeating it could pay

@@ -46,7 +46,9 @@ def main() -> int:
     from airflow_provider_hailuo.sandbox import SandboxConfig, SandboxServer
 
     sandbox = SandboxServer(
-        SandboxConfig(preparing_seconds=1, queueing_seconds=1, processing_seconds=3, video_bytes=8 * 1024 * 1024)
+        SandboxConfig(
+            preparing_seconds=1, queueing_seconds=1, processing_seconds=3, video_bytes=8 * 1024 * 1024
+        )
     ).start()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
@@ -70,7 +72,9 @@ def main() -> int:
 
         import importlib.util
 
-        spec = importlib.util.spec_from_file_location("hailuo_text_to_video", dags / "hailuo_text_to_video.py")
+        spec = importlib.util.spec_from_file_location(
+            "hailuo_text_to_video", dags / "hailuo_text_to_video.py"
+        )
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

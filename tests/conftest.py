@@ -91,3 +91,22 @@ def load_dag_file(source: str, dag_id: str) -> object:
         if isinstance(value, DAG) and value.dag_id == dag_id:
             return value
     raise LookupError(f"no DAG {dag_id} in {source}")
+
+
+def dagbag_for(path: str, **kwargs: object) -> object:
+    """A DagBag of one file or folder, whichever module this Airflow keeps it in."""
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+    except ImportError:  # Airflow < 3.2
+        from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
+    return DagBag(dag_folder=path, **kwargs)
+
+
+def sync_dagbag_to_db(bag: object, bundle_name: str = "dags-folder") -> None:
+    """Write a DagBag's DAGs to the metadata DB (the API moved between Airflow 3.0 and 3.3)."""
+    try:
+        from airflow.dag_processing.dagbag import sync_bag_to_db
+    except ImportError:  # Airflow < 3.2
+        bag.sync_to_db(bundle_name, None)  # type: ignore[attr-defined]
+        return
+    sync_bag_to_db(bag, bundle_name, None)

@@ -23,13 +23,19 @@ from airflow_provider_hailuo.exceptions import (
     HailuoOutputSensitiveError,
     HailuoVideoGenerationFailedError,
     HailuoWaitTimeoutError,
+    api_error_from_code,
 )
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.images import redact_image_reference
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
 from airflow_provider_hailuo.request import prepare_video_generation_payload
 from airflow_provider_hailuo.retry import create_may_have_happened
-from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger, status_event, validate_event
+from airflow_provider_hailuo.triggers.hailuo import (
+    REASON_POLLING_FAILED,
+    HailuoVideoGenerationTrigger,
+    status_event,
+    validate_event,
+)
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -57,13 +63,23 @@ def failure_for_event(event: Mapping[str, Any]) -> HailuoError:
     message = str(event.get("message") or "")
     if event.get("status") == "timeout":
         return HailuoWaitTimeoutError(message, video_task_id=task_id)
+    if event.get("reason") == REASON_POLLING_FAILED:
+        # The wait failed, not the video: permanent only if the cause is (a bad key, say).
+        err: HailuoError = (
+            api_error_from_code(code, message, video_task_id=task_id)
+            if isinstance(code, int) and code
+            else HailuoError(
+                f"{message}. The video may still finish; a retry re-attaches to it.", video_task_id=task_id
+            )
+        )
+        if not (isinstance(code, int) and code):
+            err.retryable = True
+        return err
     if code == 1027:
         return HailuoOutputSensitiveError(message, code=1027, video_task_id=task_id)
     if code == 1026:
         return HailuoInputSensitiveError(message, code=1026, video_task_id=task_id)
     if isinstance(code, int) and code:
-        from airflow_provider_hailuo.exceptions import api_error_from_code
-
         return api_error_from_code(code, message, video_task_id=task_id)
     return HailuoVideoGenerationFailedError(
         f"{message}. MiniMax gave no reason; a retry of this Airflow task submits a new (paid) video.",

@@ -22,7 +22,12 @@ from airflow.providers.common.compat.sdk import (
 from airflow_provider_hailuo.exceptions import HailuoError
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.operators.hailuo import failure_for_event, raise_for_airflow
-from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger, status_event, validate_event
+from airflow_provider_hailuo.triggers.hailuo import (
+    REASON_POLLING_FAILED,
+    HailuoVideoGenerationTrigger,
+    status_event,
+    validate_event,
+)
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -117,6 +122,6 @@ class HailuoVideoGenerationSensor(BaseSensorOperator):
         if event["status"] == "success":
             return self._result(event)
         err = failure_for_event(event)
-        if event["status"] == "timeout":
-            raise err
+        if event["status"] == "timeout" or event.get("reason") == REASON_POLLING_FAILED:
+            raise_for_airflow(err)  # the wait failed, not the video: retries may help
         raise AirflowFailException(str(err)) from err

@@ -23,6 +23,10 @@ from airflow_provider_hailuo.waiting import StatusWatcher
 
 #: The statuses an event may carry; ``execute_complete`` rejects anything else.
 TRIGGER_EVENT_STATUSES = frozenset({"success", "error", "timeout"})
+#: Why an ``error`` event ended the wait: the video task itself failed, or we could not keep polling it
+#: (the task may still succeed; a retry re-attaches to it rather than paying again).
+REASON_TASK_FAILED = "task_failed"
+REASON_POLLING_FAILED = "polling_failed"
 
 
 def status_event(status: VideoGenerationStatus) -> dict[str, Any]:
@@ -30,6 +34,7 @@ def status_event(status: VideoGenerationStatus) -> dict[str, Any]:
     ok = status.status is VideoStatus.SUCCESS
     return {
         "status": "success" if ok else "error",
+        "reason": None if ok else REASON_TASK_FAILED,
         "video_task_id": status.video_task_id,
         "file_id": status.file_id,
         "video_width": status.video_width,
@@ -45,10 +50,11 @@ def status_event(status: VideoGenerationStatus) -> dict[str, Any]:
 
 
 def error_event(
-    video_task_id: str, status: str, message: str, error_code: int | None = None
+    video_task_id: str, status: str, message: str, error_code: int | None = None, reason: str | None = None
 ) -> dict[str, Any]:
     return {
         "status": status,
+        "reason": reason,
         "video_task_id": video_task_id,
         "file_id": None,
         "video_width": None,
@@ -121,6 +127,7 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                             "error",
                             f"Hailuo video task {self.video_task_id}: giving up polling: {err}",
                             getattr(err, "code", None),
+                            REASON_POLLING_FAILED,
                         )
                     )
                     return

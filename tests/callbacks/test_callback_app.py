@@ -537,20 +537,19 @@ def test_db_sink_event_queues_the_downstream_dag(clean_asset_tables: None) -> No
     import shutil
 
     from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
     from airflow.models.asset import AssetDagRunQueue
     from airflow.models.dag import DagModel
     from airflow.utils.session import create_session
     from sqlalchemy import select, update
 
     from airflow_provider_hailuo.callbacks.sink import AirflowAssetEventSink
-    from tests.conftest import DAGS_DIR
+    from tests.conftest import DAGS_DIR, dagbag_for, sync_dagbag_to_db
 
     shutil.copy(os.path.join(REPO, "dags_examples", "hailuo_callback_to_s3.py"), DAGS_DIR)
     DagBundlesManager().sync_bundles_to_db()
-    bag = DagBag(os.path.join(DAGS_DIR, "hailuo_callback_to_s3.py"), bundle_path=Path(DAGS_DIR))
-    assert not bag.import_errors
-    sync_bag_to_db(bag, "dags-folder", None)
+    bag = dagbag_for(os.path.join(DAGS_DIR, "hailuo_callback_to_s3.py"), bundle_path=Path(DAGS_DIR))
+    assert not bag.import_errors  # type: ignore[attr-defined]
+    sync_dagbag_to_db(bag)
     with create_session() as session:
         session.execute(
             update(DagModel).where(DagModel.dag_id == "hailuo_callback_to_s3").values(is_paused=False)

@@ -74,12 +74,9 @@ def s3(moto_url: str, monkeypatch: pytest.MonkeyPatch, sandbox: Any) -> Any:
 
 
 def test_example_dags_parse_without_errors() -> None:
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-    except ImportError:  # Airflow < 3.2
-        from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
+    from tests.conftest import dagbag_for
 
-    bag = DagBag(dag_folder=EXAMPLES)
+    bag: Any = dagbag_for(EXAMPLES)
     assert not bag.import_errors, bag.import_errors
     files = {os.path.basename(p) for p in glob.glob(os.path.join(EXAMPLES, "*.py"))}
     assert len(bag.dags) >= len(files) >= 6

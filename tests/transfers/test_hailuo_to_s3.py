@@ -483,10 +483,11 @@ def test_dag_generates_and_stores_end_to_end(
 ) -> None:
     import os
 
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.models.asset import AssetEvent
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
+
+    from tests.conftest import dagbag_for
 
     sandbox.config.processing_seconds = 0.5  # long enough that the deferrable run really defers
     dag_id = f"hailuo_to_s3_e2e_{'deferrable' if deferrable else 'sync'}"
@@ -494,7 +495,7 @@ def test_dag_generates_and_stores_end_to_end(
     with open(path, "w") as fh:
         fh.write(textwrap.dedent(DAG_FILE.format(dag_id=dag_id, deferrable=deferrable, bucket=s3.bucket)))
     try:
-        dag = DagBag(dag_folder=path).get_dag(dag_id)
+        dag = dagbag_for(path).get_dag(dag_id)  # type: ignore[attr-defined]
         assert dag is not None
         dag_run = dag.test()
     finally:

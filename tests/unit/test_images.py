@@ -565,6 +565,8 @@ def test_redact_bytes_and_passthrough() -> None:
     assert redact_image_reference(b"\x00" * 1234) == "<bytes: 1234>"
     assert redact_image_reference(bytearray(3)) == "<bytes: 3>"
     assert redact_image_reference("https://example.com/a.png") == "https://example.com/a.png"
+    presigned = "https://bucket.s3.amazonaws.com/a.png?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIA"
+    assert redact_image_reference(presigned) == "https://bucket.s3.amazonaws.com/a.png?<signature redacted>"
     assert redact_image_reference(None) is None
     path = Path("/tmp/a.png")
     assert redact_image_reference(path) is path

@@ -1,0 +1,378 @@
+"""Render the documentation tables that come from code, so the docs cannot drift from it.
+
+Each generated block sits in a Markdown page between two marker comments::
+
+    <!-- BEGIN GENERATED: models -->
+    ...
+    <!-- END GENERATED -->
+
+Only the text between the markers is rewritten; the prose around it is kept. Run
+``python docs/gen_docs.py`` after changing the catalogue, the camera commands, the error classes,
+the retry policy or the sandbox, and ``python docs/gen_docs.py --check`` (CI does, through
+``tests/docs``) to fail when a page is out of date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import sys
+import tempfile
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+# The exceptions import Airflow, which writes into AIRFLOW_HOME: never let that be ~/airflow here.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="hailuo-gen-docs-"))
+
+BEGIN = re.compile(r"<!-- BEGIN GENERATED: (?P<name>[a-z0-9-]+) -->")
+END = "<!-- END GENERATED -->"
+
+
+def _cell(value: object) -> str:
+    """A Markdown table cell: pipes escaped, newlines folded."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+# -- models.md ----------------------------------------------------------------------------------------
+
+
+def _modes_in_order(spec: object) -> list[object]:
+    from airflow_provider_hailuo.catalogue import Mode
+
+    return [m for m in Mode if m in spec.modes]
+
+
+def render_models() -> str:
+    from airflow_provider_hailuo.catalogue import DEFAULT_MODEL, MODELS
+
+    rows = []
+    for spec in MODELS.values():
+        modes = _modes_in_order(spec)
+        fast = [m.value for m in modes if m in spec.fast_pretreatment_modes]
+        name = f"`{spec.name}`" + (" (default)" if spec.name == DEFAULT_MODEL else "")
+        rows.append(
+            (
+                name,
+                spec.api_version,
+                ", ".join(m.value for m in modes),
+                spec.default_resolution or "—",
+                _yes(spec.camera_commands),
+                ", ".join(fast) if fast else "no",
+                spec.description,
+            )
+        )
+    header = (
+        "Model",
+        "API",
+        "Modes",
+        "Default resolution",
+        "Camera commands",
+        "`fast_pretreatment`",
+        "Description",
+    )
+    return _table(header, rows)
+
+
+def render_models_grid() -> str:
+    from airflow_provider_hailuo.catalogue import MODELS
+
+    rows = []
+    for spec in MODELS.values():
+        for mode in _modes_in_order(spec):
+            grid = spec.grid(mode)
+            cells = "; ".join(
+                f"{res}: {', '.join(str(d) for d in durations)} s" for res, durations in grid.items()
+            )
+            if not spec.takes_resolution_and_duration:
+                cells += " (fixed: the request carries no `resolution`/`duration`)"
+            rows.append((f"`{spec.name}`", mode.value, cells))
+    return _table(("Model", "Mode", "Resolution: durations"), rows)
+
+
+def render_resolutions() -> str:
+    from airflow_provider_hailuo.catalogue import RESOLUTION_PIXELS
+
+    return _table(
+        ("Resolution", "Output size (pixels)"),
+        ((label, f"{w} × {h}") for label, (w, h) in RESOLUTION_PIXELS.items()),
+    )
+
+
+# -- camera.md ----------------------------------------------------------------------------------------
+
+
+def render_camera() -> str:
+    from airflow_provider_hailuo.camera import camera_commands_markdown
+
+    return camera_commands_markdown()
+
+
+def render_camera_models() -> str:
+    from airflow_provider_hailuo.catalogue import MODELS
+
+    rows = [(f"`{s.name}`", _yes(s.camera_commands)) for s in MODELS.values()]
+    return _table(("Model", "Follows camera commands"), rows)
+
+
+# -- errors.md ----------------------------------------------------------------------------------------
+
+
+def _what_happens(err: object) -> str:
+    from airflow_provider_hailuo.retry import is_retryable
+
+    if is_retryable(err, idempotent=False):
+        return (
+            "Retried by the hook with backoff, the create call included (this answer proves no task was "
+            "created). Still failing after the last attempt: the task fails and Airflow `retries` apply."
+        )
+    if is_retryable(err, idempotent=True):
+        return (
+            "Status and file calls are retried by the hook; a failed create call is not repeated by the "
+            "hook. Still failing: the task fails and Airflow `retries` apply."
+        )
+    return "Not retried: the task fails at once (`AirflowFailException`), without using Airflow `retries`."
+
+
+def render_errors() -> str:
+    from airflow_provider_hailuo.exceptions import KNOWN_CODES, api_error_from_code
+
+    rows = []
+    cases: list[tuple[int, str, str]] = [(code, "", "") for code in KNOWN_CODES]
+    # 2013 has a second class, chosen by the message (MiniMax's wording for a failed callback check).
+    cases.append((2013, "invalid params, fail to check callback url", " (message mentions the callback)"))
+    cases.sort(key=lambda case: (case[0], case[1]))
+    for code, message, note in cases:
+        err = api_error_from_code(code, message or "message")
+        rows.append(
+            (
+                f"{code}{note}",
+                f"`{type(err).__name__}`",
+                _yes(err.retryable),
+                _what_happens(err),
+                err.hint or "—",
+            )
+        )
+    return _table(("Code", "Exception", "Retryable", "What the provider does", "Hint (in the message)"), rows)
+
+
+def render_retry_policy() -> str:
+    from airflow_provider_hailuo.exceptions import HailuoHTTPError
+    from airflow_provider_hailuo.retry import (
+        DEFAULT_RETRY_POLICY,
+        MAX_CONSECUTIVE_POLL_FAILURES,
+        is_retryable,
+    )
+
+    probes = (400, 401, 403, 404, 408, 409, 429, 500, 501, 502, 503, 504)
+    retried = [s for s in probes if is_retryable(HailuoHTTPError("x", http_status=s), idempotent=True)]
+    create_safe = [s for s in probes if is_retryable(HailuoHTTPError("x", http_status=s), idempotent=False)]
+    policy = DEFAULT_RETRY_POLICY
+    rows = [
+        ("Attempts per HTTP call (first try included)", str(policy.max_attempts)),
+        (
+            "Backoff",
+            f"exponential from {policy.initial_delay:g} s, capped at {policy.max_delay:g} s, jittered",
+        ),
+        ("Minimum wait after a rate limit (1002 or HTTP 429)", f"{policy.rate_limit_min_delay:g} s"),
+        ("`Retry-After` header", f"honoured, up to {policy.max_delay * 4:g} s"),
+        ("HTTP statuses retried (status, file and download-URL calls)", ", ".join(map(str, retried))),
+        ("HTTP statuses after which the create call is repeated", ", ".join(map(str, create_safe)) or "none"),
+        (
+            "Transient failures in a row tolerated while waiting for a video (trigger, sensor, sync wait)",
+            str(MAX_CONSECUTIVE_POLL_FAILURES),
+        ),
+    ]
+    return _table(("Setting", "Value"), rows)
+
+
+# -- sandbox.md ---------------------------------------------------------------------------------------
+
+
+def _type_name(hint: object) -> str:
+    text = getattr(hint, "__name__", None) if not typing.get_args(hint) else None
+    if text is None:
+        text = str(hint).replace("typing.", "")
+    return text.replace("NoneType", "None").replace(" | ", " or ")
+
+
+def render_sandbox_config() -> str:
+    from airflow_provider_hailuo.sandbox.config import ENV_PREFIX, SandboxConfig
+
+    hints = typing.get_type_hints(SandboxConfig)
+    rows = []
+    for f in dataclasses.fields(SandboxConfig):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if isinstance(default, tuple):
+            shown = ",".join(default)
+        else:
+            shown = repr(default) if isinstance(default, str) else str(default)
+        rows.append(
+            (
+                f"`{f.name}`",
+                f"`--{f.name.replace('_', '-')}`",
+                f"`{ENV_PREFIX}{f.name.upper()}`",
+                f"`{_type_name(hints[f.name])}`",
+                f"`{shown}`",
+                f.metadata.get("help", ""),
+            )
+        )
+    return _table(("Field", "Option", "Environment variable", "Type", "Default", "What it does"), rows)
+
+
+#: What each sandbox endpoint is for, by "METHOD path". gen_docs fails on a route missing here.
+SANDBOX_ENDPOINTS: dict[str, str] = {
+    "POST /v1/video_generation": "Create a task (checks the key, the request and the callback).",
+    "GET /v1/query/video_generation": "Status of a task (`?task_id=`).",
+    "GET /v1/files/retrieve": "File metadata and a fresh signed `download_url` (`?file_id=`).",
+    "GET /sandbox/download/{token}": "The signed download: no auth, HTTP 403 once expired, `Range`.",
+    "GET /sandbox/stats": "Counters (below), injected faults, errors by code, every task created.",
+    "POST /sandbox/reset": "Forget tasks, files, URLs and counters (the config is kept).",
+    "GET /sandbox/config": "The live config as JSON.",
+    "POST /sandbox/config": "Change config fields on the running server (JSON object; all or nothing).",
+    "GET /sandbox/files/{file_id}/sha256": "SHA-256 and size of a generated file, to verify a copy.",
+    "POST /sandbox/callback_sink": "A built-in callback receiver: echoes challenges, records pushes.",
+    "GET /sandbox/callback_sink": "What the built-in receiver got.",
+    "GET /sandbox/health": 'Answers `{"status": "ok"}`.',
+    "GET /": "Index of the endpoints.",
+}
+
+
+def render_sandbox_endpoints() -> str:
+    from airflow_provider_hailuo.sandbox.server import create_app
+
+    routes = []
+    for route in create_app().router.routes():
+        if route.method == "HEAD":
+            continue  # aiohttp adds HEAD beside every GET
+        path = route.resource.canonical if route.resource is not None else "?"
+        routes.append((route.method, path))
+    missing = [f"{m} {p}" for m, p in routes if f"{m} {p}" not in SANDBOX_ENDPOINTS]
+    if missing:
+        raise SystemExit(f"gen_docs: describe these sandbox routes in SANDBOX_ENDPOINTS: {missing}")
+    rows = ((m, f"`{p}`", SANDBOX_ENDPOINTS[f"{m} {p}"]) for m, p in routes)
+    return _table(("Method", "Path", "Purpose"), rows)
+
+
+#: What each counter of ``GET /sandbox/stats`` counts. gen_docs fails on a counter missing here.
+SANDBOX_COUNTERS: dict[str, str] = {
+    "create_calls": "`POST /v1/video_generation` requests received (faulted and refused ones included).",
+    "creates": "Tasks actually created: compare with the number of videos you meant to pay for.",
+    "queries": "`GET /v1/query/video_generation` requests.",
+    "retrieves": "`GET /v1/files/retrieve` requests.",
+    "downloads": "Download responses started.",
+    "download_bytes": "Video bytes sent.",
+    "downloads_cut": "Downloads cut short by `cut_download_after_bytes`.",
+    "downloads_denied": "Downloads refused (expired or unknown URL).",
+    "callback_checks": "Challenges posted to a `callback_url`.",
+    "callback_check_failures": "Challenges not echoed in time (the create call then got 2013).",
+    "callbacks_sent": "Status pushes delivered (HTTP 2xx).",
+    "callback_failures": "Status pushes that failed.",
+    "injected_faults": "Faults injected, by kind (`gateway_error`, `rate_limit`, `rpm_limit`, `slow`, ...).",
+    "errors_by_code": "Business errors answered, by `status_code`.",
+    "creates_by_prompt": "Tasks created per prompt text: a prompt counted twice was paid twice.",
+    "created_tasks": "Every created task: id, model, mode, prompt, resolution, duration.",
+    "tasks": "Every known task with its current status.",
+}
+
+
+def render_sandbox_counters() -> str:
+    from airflow_provider_hailuo.sandbox.config import SandboxConfig
+    from airflow_provider_hailuo.sandbox.state import SandboxState
+
+    keys = list(SandboxState(SandboxConfig()).snapshot())
+    missing = [k for k in keys if k not in SANDBOX_COUNTERS]
+    if missing:
+        raise SystemExit(f"gen_docs: describe these /sandbox/stats keys in SANDBOX_COUNTERS: {missing}")
+    return _table(("Key", "Meaning"), ((f"`{k}`", SANDBOX_COUNTERS[k]) for k in keys))
+
+
+# -- driver -------------------------------------------------------------------------------------------
+
+#: page -> block name -> renderer
+PAGES: dict[str, dict[str, Callable[[], str]]] = {
+    "models.md": {
+        "models": render_models,
+        "models-grid": render_models_grid,
+        "resolutions": render_resolutions,
+    },
+    "camera.md": {"camera": render_camera, "camera-models": render_camera_models},
+    "errors.md": {"errors": render_errors, "retry-policy": render_retry_policy},
+    "sandbox.md": {
+        "sandbox-config": render_sandbox_config,
+        "sandbox-endpoints": render_sandbox_endpoints,
+        "sandbox-counters": render_sandbox_counters,
+    },
+}
+
+
+def render_page(text: str, blocks: dict[str, Callable[[], str]], page: str) -> str:
+    """Replace every known block of ``text``; every block must be present exactly once."""
+    out: list[str] = []
+    pos = 0
+    seen: set[str] = set()
+    for match in BEGIN.finditer(text):
+        name = match.group("name")
+        if name not in blocks:
+            raise SystemExit(f"gen_docs: {page}: unknown generated block {name!r}")
+        if name in seen:
+            raise SystemExit(f"gen_docs: {page}: block {name!r} appears twice")
+        end = text.find(END, match.end())
+        if end < 0:
+            raise SystemExit(f"gen_docs: {page}: block {name!r} has no {END}")
+        seen.add(name)
+        out.append(text[pos : match.end()])
+        out.append("\n\n" + blocks[name]().rstrip("\n") + "\n\n")
+        pos = end
+    out.append(text[pos:])
+    missing = sorted(set(blocks) - seen)
+    if missing:
+        raise SystemExit(f"gen_docs: {page}: missing marker(s) for {', '.join(missing)}")
+    return "".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a page is out of date; write nothing")
+    args = parser.parse_args(argv)
+    stale = []
+    for page, blocks in PAGES.items():
+        path = DOCS / page
+        text = path.read_text(encoding="utf-8")
+        new = render_page(text, blocks, page)
+        if new == text:
+            continue
+        stale.append(page)
+        if not args.check:
+            path.write_text(new, encoding="utf-8")
+            print(f"updated docs/{page}")
+    if args.check and stale:
+        print(
+            f"out of date: {', '.join('docs/' + p for p in stale)}; run: python docs/gen_docs.py",
+            file=sys.stderr,
+        )
+        return 1
+    if args.check:
+        print("generated docs are up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Smoke test of the benchmark harness: the smallest triggerer run produces every table field.
+
+No timing assertions: the figures depend on the machine; only the shape of the report is checked.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import run as bench_run
+from benchmarks import triggerer_scale
+
+
+@pytest.mark.timeout(120)
+def test_triggerer_benchmark_smallest_configuration() -> None:
+    config = triggerer_scale.TriggererScaleConfig.smoke()
+    report = triggerer_scale.run_triggerer_scale(config)
+
+    results = report["results"]
+    assert {(row["impl"], row["n"]) for row in results} == {
+        (impl, n) for impl in config.implementations for n in config.trigger_counts
+    }
+    for row in results:
+        missing = [name for name in triggerer_scale.RESULT_FIELDS if name not in row]
+        assert not missing, f"{row['impl']}: missing {missing}"
+        assert row["polls"] > 0
+        assert row["cpu_s_per_1000_polls"] is not None
+        assert row["tracemalloc_peak_kb_per_trigger"] is not None
+    verdicts = {target["verdict"] for target in report["targets"]}
+    assert verdicts <= {"PASS", "FAIL", "n/a"}
+    assert len(report["targets"]) == 3
+
+    text = triggerer_scale.format_report(report)
+    for header in triggerer_scale.TABLE_HEADERS:
+        assert header in text
+    json.dumps(report)  # the --json output must be serialisable
+
+
+def test_worker_time_section_reads_results_or_explains(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = bench_run.run_worker_time(tmp_path / "absent.json")
+    assert missing["status"] == "not available"
+    assert "pytest -m system" in capsys.readouterr().out
+
+    results = tmp_path / "worker_time.json"
+    results.write_text(json.dumps({"rows": [{"mode": "deferrable", "worker_slot_s": 1.5}]}))
+    found = bench_run.run_worker_time(results)
+    assert found["status"] == "ok"
+    assert "deferrable" in capsys.readouterr().out
