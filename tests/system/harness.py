@@ -25,6 +25,7 @@ import requests
 
 BIN = Path(sys.executable).parent
 API_KEY = "sandbox-system-key-7f3a9c"  # distinctive, so the leak check can grep for it
+CALLBACK_TOKEN = "system-callback-token-5e8d1b2c"
 
 
 def free_port() -> int:
@@ -147,6 +148,10 @@ class AirflowCluster:
                 "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_DEFAULT_REGION": "us-east-1",
                 "HAILUO_EXAMPLE_BUCKET": "hailuo-videos",
+                # MiniMax's pushes come back to this api-server's callbacks plugin.
+                "AIRFLOW__HAILUO__CALLBACK_TOKEN": CALLBACK_TOKEN,
+                "HAILUO_CALLBACK_BASE_URL": self.api,
+                "HAILUO_CALLBACK_TOKEN": CALLBACK_TOKEN,
                 "NO_PROXY": "127.0.0.1,localhost",
             }
         )

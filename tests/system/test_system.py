@@ -20,7 +20,7 @@ import boto3
 import pytest
 import requests
 
-from tests.system.harness import API_KEY, AirflowCluster, wait_until
+from tests.system.harness import API_KEY, CALLBACK_TOKEN, AirflowCluster, wait_until
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(900)]
 
@@ -241,9 +241,46 @@ def test_permanent_errors_fail_fast_with_advice(cluster: AirflowCluster) -> None
     assert cluster.sandbox_stats()["creates"] == 0
 
 
+def test_callbacks_drive_the_downstream_dag(cluster: AirflowCluster) -> None:
+    """The sandbox calls back into the real api-server; the asset event runs hailuo_callback_to_s3."""
+    fresh(cluster, processing_seconds=3)
+    consumer = "hailuo_callback_to_s3"
+    cluster.wait_for_dag(consumer)
+    runs_before = requests.get(f"{cluster.api}/api/v2/dags/{consumer}/dagRuns", timeout=10).json()[
+        "total_entries"
+    ]
+    run_id = cluster.trigger(
+        "hailuo_callback_submit", conf={"prompts": ["A kite over green hills [Pan left]"]}
+    )
+    assert cluster.wait_for_run("hailuo_callback_submit", run_id, timeout=120) == "success"
+
+    def consumer_run() -> dict[str, Any] | None:
+        data = requests.get(f"{cluster.api}/api/v2/dags/{consumer}/dagRuns", timeout=10).json()
+        if data["total_entries"] > runs_before:
+            newest = max(data["dag_runs"], key=lambda r: r["run_after"])
+            return newest if newest["state"] in ("success", "failed") else None
+        return None
+
+    run = wait_until(consumer_run, 180, "the asset-triggered hailuo_callback_to_s3 run")
+    assert run["state"] == "success", failure_report(cluster, consumer, run["dag_run_id"])
+    stats = cluster.sandbox_stats()
+    assert stats["creates"] == 1 and stats["callbacks_sent"] >= 2 and stats["callback_failures"] == 0
+    (task,) = stats["tasks"].values()
+    s3 = s3_client(cluster)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    stored = [
+        k
+        for k in keys
+        if task["file_id"]
+        and s3.head_object(Bucket=BUCKET, Key=k)["Metadata"].get("hailuo-file-id") == str(task["file_id"])
+    ]
+    assert len(stored) == 1
+
+
 def test_api_key_never_leaks(cluster: AirflowCluster) -> None:
     text = cluster.all_text_under(cluster.home / "logs", cluster.root)
     assert API_KEY not in text
+    assert CALLBACK_TOKEN not in text
     dags = requests.get(f"{cluster.api}/api/v2/dags", params={"limit": 100}, timeout=10).json()["dags"]
     for dag in dags:
         runs = requests.get(f"{cluster.api}/api/v2/dags/{dag['dag_id']}/dagRuns", timeout=10).json()[
