@@ -12,11 +12,9 @@ import io
 import json
 import os
 import re
-import struct
 import subprocess
 import sys
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ from airflow_provider_hailuo import cli
 from airflow_provider_hailuo.camera import CAMERA_COMMANDS
 from airflow_provider_hailuo.catalogue import MODELS
 from airflow_provider_hailuo.cli import EXIT_CODES, ExitCode, main, sanitize
+from tests.helpers import png_bytes
 
 API_KEY = "sandbox-key"
 FAST = ("--poll-interval", "0.05")
@@ -103,22 +102,6 @@ def finished_task(hailuo: Hailuo) -> tuple[str, str]:
     raise AssertionError("the sandbox task did not finish")
 
 
-def make_png(width: int, height: int) -> bytes:
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-        )
-
-    rows = b"".join(b"\x00" + b"\x80\x40\x20" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
 # -- generate ----------------------------------------------------------------------------------------
 
 
@@ -171,7 +154,7 @@ def test_generate_json_and_default_file_name(hailuo: Hailuo, sandbox: Any, tmp_p
 
 def test_generate_image_to_video_never_prints_the_image(hailuo: Hailuo, sandbox: Any, tmp_path: Path) -> None:
     image = tmp_path / "frame.png"
-    image.write_bytes(make_png(640, 360))
+    image.write_bytes(png_bytes(640, 360))
     dry = hailuo(
         "generate", "--first-frame", str(image), "--prompt", "[Truck right] the hills", "--dry-run", "--json"
     )

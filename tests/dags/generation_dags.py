@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import struct
-import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,20 +9,7 @@ from airflow.sdk import DAG
 
 from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperator
 from airflow_provider_hailuo.sensors.hailuo import HailuoVideoGenerationSensor
-
-
-def png_data_url(width: int, height: int) -> str:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    png = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+from tests.helpers import png_data_url
 
 
 class CrashAfterSubmitOperator(HailuoVideoGenerationOperator):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
-import struct
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,35 +13,16 @@ import pytest
 import requests
 
 from tests.conftest import load_dag_file
+from tests.helpers import moto_s3_server, png_bytes
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "dags_examples")
 BUCKET = "hailuo-videos"
 
 
-def png(width: int, height: int, shade: int = 0x80) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + bytes([shade]) * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-
-
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_s3_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -65,9 +44,9 @@ def s3(moto_url: str, monkeypatch: pytest.MonkeyPatch, sandbox: Any) -> Any:
     if BUCKET not in existing:
         client.create_bucket(Bucket=BUCKET)
     for key, body in (
-        ("inputs/landscape.png", png(1280, 720)),
-        ("inputs/landscape_dusk.png", png(1280, 720, 0x30)),
-        ("inputs/face.png", png(512, 640)),
+        ("inputs/landscape.png", png_bytes(1280, 720)),
+        ("inputs/landscape_dusk.png", png_bytes(1280, 720, 0x30)),
+        ("inputs/face.png", png_bytes(512, 640)),
     ):
         client.put_object(Bucket=BUCKET, Key=key, Body=body)
     return client

@@ -363,6 +363,20 @@ def test_sensor_deferrable(sandbox: Any) -> None:
     assert isinstance(info.value.trigger, HailuoVideoGenerationTrigger)
 
 
+def test_sensor_reschedule_mode_frees_the_slot_between_pokes(sandbox: Any) -> None:
+    from airflow.exceptions import AirflowRescheduleException
+
+    sandbox.config.processing_seconds = 30
+    submitted = op(wait_for_completion=False).execute(context(FakeStore()))
+    sensor = HailuoVideoGenerationSensor(
+        task_id="s", video_task_id=submitted["video_task_id"], mode="reschedule", poke_interval=5, timeout=100
+    )
+    ctx = context()
+    ctx["ti"].get_first_reschedule_date.return_value = None  # the first poke
+    with pytest.raises(AirflowRescheduleException):
+        sensor.execute(ctx)
+
+
 def test_sensor_rejects_bad_id() -> None:
     with pytest.raises(AirflowFailException, match="video_task_id"):
         HailuoVideoGenerationSensor(task_id="s", video_task_id="not-an-id").poke(context())

@@ -10,9 +10,7 @@ import hashlib
 import json
 import os
 import signal
-import struct
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import boto3
 import pytest
 import requests
 
+from tests.helpers import png_bytes
 from tests.system.harness import API_KEY, CALLBACK_TOKEN, AirflowCluster, wait_until
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(900)]
@@ -27,19 +26,6 @@ pytestmark = [pytest.mark.system, pytest.mark.timeout(900)]
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = "hailuo-videos"
 GENERATION_SECONDS = float(os.environ.get("HAILUO_SYSTEM_GENERATION_SECONDS", "60"))
-
-
-def png(width: int, height: int, shade: int = 0x80) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + bytes([shade]) * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 def s3_client(cluster: AirflowCluster) -> Any:
@@ -98,9 +84,9 @@ def watch_runs(cluster: AirflowCluster, runs: list[tuple[str, str]], timeout: fl
 def test_example_dags_succeed_and_videos_match(cluster: AirflowCluster) -> None:
     fresh(cluster)
     s3 = s3_client(cluster)
-    s3.put_object(Bucket=BUCKET, Key="inputs/landscape.png", Body=png(1280, 720))
-    s3.put_object(Bucket=BUCKET, Key="inputs/landscape_dusk.png", Body=png(1280, 720, 0x30))
-    s3.put_object(Bucket=BUCKET, Key="inputs/face.png", Body=png(512, 640))
+    s3.put_object(Bucket=BUCKET, Key="inputs/landscape.png", Body=png_bytes(1280, 720))
+    s3.put_object(Bucket=BUCKET, Key="inputs/landscape_dusk.png", Body=png_bytes(1280, 720, 0x30))
+    s3.put_object(Bucket=BUCKET, Key="inputs/face.png", Body=png_bytes(512, 640))
     requests.post(
         f"{cluster.api}/api/v2/pools",
         json={"name": "hailuo_api", "slots": 5, "include_deferred": False},

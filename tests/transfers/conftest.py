@@ -8,7 +8,6 @@ are exercised as in production rather than mocked.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import threading
 import time
@@ -23,9 +22,9 @@ import boto3
 import pytest
 import requests
 from botocore.client import BaseClient
-from moto.server import ThreadedMotoServer
 
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from tests.helpers import moto_s3_server
 
 AWS_CONN_ID = "aws_default"
 
@@ -59,14 +58,8 @@ class Video:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log would drown the output
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_s3_server() as url:
+        yield url
 
 
 @pytest.fixture

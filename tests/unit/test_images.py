@@ -23,6 +23,7 @@ from airflow_provider_hailuo.images import (
     redact_image_reference,
     resolve_image,
 )
+from tests.helpers import png_bytes
 
 # --------------------------------------------------------------------------------------------
 # Fixture encoders: just enough of each format for a real header
@@ -30,21 +31,13 @@ from airflow_provider_hailuo.images import (
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return (
-        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-    )
+    crc = struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    return struct.pack(">I", len(body)) + kind + body + crc
 
 
 def make_png(width: int, height: int) -> bytes:
     """A complete, decodable 8-bit greyscale PNG (black)."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    raw = b"".join(b"\x00" + bytes(width) for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", ihdr)
-        + _png_chunk(b"IDAT", zlib.compress(raw, 9))
-        + _png_chunk(b"IEND", b"")
-    )
+    return png_bytes(width, height, 0)
 
 
 def _segment(marker: int, body: bytes) -> bytes:
