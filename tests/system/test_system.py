@@ -105,6 +105,7 @@ def test_example_dags_succeed_and_videos_match(cluster: AirflowCluster) -> None:
     assert sum(examples.values()) == cluster.sandbox_stats()["creates"]
     assert any("deferred" in states for states in seen.values()), seen
     checked = 0
+    uris: set[str] = set()
     for dag_id, run_id in runs:
         transfer_tis = [t for t in cluster.task_instances(dag_id, run_id) if t["task_id"] == "video_to_s3"]
         for ti in transfer_tis:
@@ -113,8 +114,13 @@ def test_example_dags_succeed_and_videos_match(cluster: AirflowCluster) -> None:
             served = cluster.sandbox_sha256(str(result["file_id"]))
             assert hashlib.sha256(body).hexdigest() == served["sha256"] == result["sha256"]
             assert len(body) == served["bytes"] == result["bytes"]
+            uris.add(result["s3_uri"])
             checked += 1
     assert checked == sum(examples.values())
+    # Each stored video was announced through the asset alias, so downstream DAGs can schedule on it.
+    events = requests.get(f"{cluster.api}/api/v2/assets/events", params={"limit": 500}, timeout=10).json()
+    announced = {e.get("uri") or e.get("asset_uri") for e in events["asset_events"]}
+    assert uris <= announced, uris - announced
 
 
 def _worker_seconds(cluster: AirflowCluster, dag_id: str, run_id: str, samples: dict[str, float]) -> None:
