@@ -55,38 +55,55 @@ def plot_cpu_per_polls(
     path: str,
     *,
     labels: Mapping[str, str] | None = None,
+    annotate: Sequence[str] = ("hailuo", "naive"),
     title: str = "Triggerer CPU per 1000 polls vs trigger count",
 ) -> str | None:
-    """Net CPU seconds per 1000 polls against N, one line per implementation (``impl`` key)."""
+    """Net CPU seconds per 1000 polls against N, one line per implementation (``impl`` key).
+
+    Rows with ``cpu_s_per_1000_polls_min``/``_max`` (several rounds) get error bars over that range;
+    the values of the ``annotate`` implementations are written next to their points.
+    """
     plt = _pyplot()
     if plt is None:
         return None
-    by_impl: dict[str, list[tuple[int, float]]] = {}
+    by_impl: dict[str, list[tuple[int, float, float, float]]] = {}
     for row in results:
         value = row.get("cpu_s_per_1000_polls")
         if value is None:
             continue
-        by_impl.setdefault(str(row["impl"]), []).append((int(row["n"]), float(value)))
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+        lo = row.get("cpu_s_per_1000_polls_min", value)
+        hi = row.get("cpu_s_per_1000_polls_max", value)
+        by_impl.setdefault(str(row["impl"]), []).append(
+            (
+                int(row["n"]),
+                float(value),
+                float(lo if lo is not None else value),
+                float(hi if hi is not None else value),
+            )
+        )
+    fig, ax = plt.subplots(figsize=(7.5, 5.2))
     for impl, points in by_impl.items():
         points.sort()
-        xs, ys = [p[0] for p in points], [p[1] for p in points]
-        ax.plot(xs, ys, marker="o", label=(labels or {}).get(impl, impl))
-        for x, y in points:
-            ax.annotate(
-                f"{y:.2f}", (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8
-            )
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        err = [[p[1] - p[2] for p in points], [p[3] - p[1] for p in points]]
+        ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=(labels or {}).get(impl, impl))
+        if impl in annotate:
+            for x, y in zip(xs, ys, strict=True):
+                ax.annotate(
+                    f"{y:.2f}", (x, y), textcoords="offset points", xytext=(8, 4), ha="left", fontsize=8
+                )
     ax.set_xscale("log")
-    counts = sorted({x for points in by_impl.values() for x, _ in points})
+    counts = sorted({p[0] for points in by_impl.values() for p in points})
     ax.set_xticks(counts)
     ax.set_xticklabels([str(n) for n in counts])
     ax.minorticks_off()
     ax.set_xlabel("concurrent triggers on one event loop (N)")
-    ax.set_ylabel("CPU seconds per 1000 polls (net)")
+    ax.set_ylabel("CPU seconds per 1000 polls (net of idle loop)")
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, frameon=False)
     result = _save(fig, path)
     plt.close(fig)
     return result

@@ -1,6 +1,7 @@
 """The one entry point for the performance figures in docs/performance.md.
 
-    python -m benchmarks.run [--quick] [--only triggerer|transfer|worker] [--json out.json] [--plots docs/img]
+    python -m benchmarks.run [--quick] [--only triggerer|transfer|worker] [--repeat R]
+                             [--json out.json] [--plots docs/img]
 
 Sections, each printed as its own table:
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import subprocess
@@ -36,7 +38,7 @@ WORKER_TIME_RESULTS = BENCH_DIR / "results" / "worker_time.json"
 TRANSFER_MODULE = "benchmarks.transfer_memory"
 CPU_PLOT = "triggerer_cpu_per_1000_polls.png"
 TRANSFER_PLOT = "transfer_memory_vs_video_size.png"
-QUICK_TRANSFER_SIZES = "8M,32M"
+QUICK_TRANSFER_SIZES = "8M"
 QUICK_TRANSFER_MODES = "ours,seed"
 MiB = 1 << 20
 
@@ -51,10 +53,11 @@ def _heading(title: str) -> None:
 # -- triggerer --------------------------------------------------------------------------------------
 
 
-def run_triggerer(quick: bool, plots: str | None) -> dict[str, Any]:
+def run_triggerer(quick: bool, plots: str | None, repeat: int = 1) -> dict[str, Any]:
     config = (
         triggerer_scale.TriggererScaleConfig.quick() if quick else triggerer_scale.TriggererScaleConfig.full()
     )
+    config = dataclasses.replace(config, repeat=max(1, repeat))
     report = triggerer_scale.run_triggerer_scale(config, progress=lambda m: print(m, flush=True))
     print()
     print(triggerer_scale.format_report(report))
@@ -62,7 +65,7 @@ def run_triggerer(quick: bool, plots: str | None) -> dict[str, Any]:
         from benchmarks.plotting import plot_cpu_per_polls
 
         path = plot_cpu_per_polls(
-            report["results"], os.path.join(plots, CPU_PLOT), labels=triggerer_scale.IMPLEMENTATIONS
+            report["results"], os.path.join(plots, CPU_PLOT), labels=triggerer_scale.SHORT_LABELS
         )
         print(f"plot: {path}" if path else "plot skipped: matplotlib is not installed")
         report["plots"] = [path] if path else []
@@ -164,10 +167,11 @@ def run_worker_time(path: Path = WORKER_TIME_RESULTS) -> dict[str, Any]:
     if not path.is_file():
         print(f"worker-time results not found at {_display(path)}.")
         print(
-            "They are written by the system tests, which run a real Airflow (scheduler, triggerer, "
+            "They are written by the system test that runs a real Airflow (scheduler, triggerer, "
             "api-server):\n"
-            "    /work/venv/bin/pytest -m system        # or: pytest -m system tests/<system test dir>\n"
-            "then rerun: python -m benchmarks.run --only worker"
+            "    HAILUO_SYSTEM_GENERATION_SECONDS=60 pytest -q -m system tests/system "
+            "-k test_deferrable_holds_no_worker_slot\n"
+            "(or ./scripts/test, which runs it with the rest); then: python -m benchmarks.run --only worker"
         )
         return {"status": "not available", "path": str(path)}
     data = json.loads(path.read_text())
@@ -197,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=SECTIONS,
         help="run only this section (repeatable); default: all three",
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="triggerer: rounds per (N, implementation), medians reported"
+    )
     parser.add_argument("--json", help="write every section's results to this JSON file")
     parser.add_argument("--plots", help="write PNG plots into this folder (needs matplotlib), e.g. docs/img")
     return parser
@@ -218,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = False
     started = time.perf_counter()
     runners = {
-        "triggerer": ("Triggerer scale", lambda: run_triggerer(args.quick, args.plots)),
+        "triggerer": ("Triggerer scale", lambda: run_triggerer(args.quick, args.plots, args.repeat)),
         "transfer": ("Transfer memory", lambda: run_transfer(args.quick, args.plots)),
         "worker": ("Worker-slot time", run_worker_time),
     }

@@ -16,7 +16,7 @@ trigger has polled at least once, a fixed window of steady polling is measured:
 Implementations measured in the same run (the baseline defines the "one third" target):
 
 ``hailuo``   ``HailuoVideoGenerationTrigger``: one shared aiohttp session per loop, the connection
-             looked up asynchronously once and cached 300 s, the provider's own parsing.
+             looked up asynchronously once and cached 300 s, poll wake-ups aligned to a 100 ms grid.
 ``naive``    What the generic HTTP sensor trigger (``HttpSensorTrigger``) does on the
              ``HttpAsyncHook`` of apache-airflow-providers-http before 6.x: a new
              ``aiohttp.ClientSession`` per poll, the connection looked up per poll with the sync
@@ -24,6 +24,11 @@ Implementations measured in the same run (the baseline defines the "one third" t
              wrapper around every request, ``raise_for_status``, then ``json.loads`` of the body.
 ``http63``   The same on the installed ``HttpAsyncHook`` (providers-http 6.3): still a new session per
              poll, but the connection looked up once per trigger with ``get_async_connection``.
+``hailuo-unaligned``  Ours with ``POLL_ALIGNMENT_SECONDS = 0`` (each poll wakes the loop on its own).
+``bare``     Reference, not a trigger: bare aiohttp GET + ``json.loads`` on a shared session.
+
+CPU is reported net of the idle loop (the lag monitor's own cost, measured first in the same worker).
+With ``repeat`` > 1 every (N, implementation) runs several times, interleaved; rows are medians.
 
 The poll interval is chosen per N so the offered request rate stays at or below ``max_request_rate``
 (default 1000 req/s, which the sandbox serves on the other core): ``interval = max(1 s, N / rate)``.
@@ -87,12 +92,21 @@ SANDBOX_PROCESSING_SECONDS = 86_400.0
 LAG_TICK_SECONDS = 0.010
 
 IMPLEMENTATIONS: dict[str, str] = {
-    "hailuo": "HailuoVideoGenerationTrigger (shared session, cached async connection)",
+    "hailuo": "HailuoVideoGenerationTrigger (shared session, cached async connection, aligned wake-ups)",
     "naive": "HttpSensorTrigger-style, pre-6.x HttpAsyncHook (session + sync_to_async(get_connection) per poll)",
     "http63": "HttpSensorTrigger-style, HttpAsyncHook 6.3 (session per poll, connection once per trigger)",
-    "floor": "reference floor: bare aiohttp GET + json.loads on one shared session (not a real trigger)",
+    "hailuo-unaligned": "HailuoVideoGenerationTrigger with POLL_ALIGNMENT_SECONDS = 0 (each poll wakes the loop alone)",
+    "bare": "reference: bare aiohttp GET + json.loads on one shared session, unaligned (not a real trigger)",
 }
 BASELINE = "naive"
+#: Legend labels for the plot.
+SHORT_LABELS: dict[str, str] = {
+    "hailuo": "hailuo: HailuoVideoGenerationTrigger (ours)",
+    "naive": "naive: HTTP sensor trigger style, session + connection lookup per poll (baseline)",
+    "http63": "http63: HTTP sensor trigger style, session per poll (http provider 6.3)",
+    "hailuo-unaligned": "hailuo-unaligned: ours with POLL_ALIGNMENT_SECONDS = 0",
+    "bare": "bare: bare aiohttp GET + json.loads on a shared session (reference)",
+}
 
 #: Keys every result row carries; the smoke test checks them.
 RESULT_FIELDS: tuple[str, ...] = (
@@ -129,6 +143,17 @@ TARGET_KB_PER_TRIGGER = 50.0
 # -- the baseline trigger ---------------------------------------------------------------------------
 
 
+async def _aget_connection(conn_id: str) -> Any:
+    """``get_async_connection`` where common.compat has it (as the 6.3 hook does), else ``aget_connection``."""
+    try:
+        from airflow.providers.common.compat.connection import get_async_connection
+    except ImportError:  # older apache-airflow-providers-common-compat
+        from airflow.providers.common.compat.sdk import BaseHook
+
+        return await BaseHook.aget_connection(conn_id)
+    return await get_async_connection(conn_id)
+
+
 def _retryable(err: BaseException) -> bool:
     """HttpAsyncHook retries connection errors and 5xx answers, never 4xx."""
     if isinstance(err, aiohttp.ClientResponseError):
@@ -158,9 +183,7 @@ class _GenericHttpAsyncHook:
 
             conn = await sync_to_async(BaseHook.get_connection)(self.conn_id)
         else:
-            from airflow.providers.common.compat.connection import get_async_connection
-
-            conn = await get_async_connection(self.conn_id)
+            conn = await _aget_connection(self.conn_id)
         host = conn.host or ""
         base_url = host if "://" in host else f"{conn.schema or 'http'}://{host}"
         if conn.port:
@@ -256,16 +279,16 @@ class NaiveHttpStatusTrigger(BaseTrigger):
             await asyncio.sleep(self.poll_interval)
 
 
-_FLOOR_SESSIONS: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
-_FLOOR_CONFIG: dict[str, tuple[str, dict[str, str]]] = {}
+_BARE_SESSIONS: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+_BARE_CONFIG: dict[str, tuple[str, dict[str, str]]] = {}
 
 
 class BareAiohttpPollTrigger(BaseTrigger):
-    """Reference floor, not a baseline: the least a trigger can do per poll with aiohttp.
+    """Reference, not a baseline: about the least a trigger can do per poll with aiohttp.
 
     One session per loop, the connection looked up once per process, a prebuilt URL and headers, no
-    timeout object, no validation beyond ``json.loads`` and a status check. The gap between this and
-    ``hailuo`` is what the provider's own code costs per poll.
+    timeout object, no validation beyond ``json.loads`` and a status check, wake-ups not aligned. The
+    gap between this and ``hailuo-unaligned`` is what the provider's own code costs per poll.
     """
 
     def __init__(self, video_task_id: str, http_conn_id: str = CONN_ID, poll_interval: float = 10.0) -> None:
@@ -286,15 +309,13 @@ class BareAiohttpPollTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         loop = asyncio.get_running_loop()
-        session = _FLOOR_SESSIONS.get(loop)
+        session = _BARE_SESSIONS.get(loop)
         if session is None or session.closed:
-            session = _FLOOR_SESSIONS[loop] = aiohttp.ClientSession()
-        config = _FLOOR_CONFIG.get(self.http_conn_id)
+            session = _BARE_SESSIONS[loop] = aiohttp.ClientSession()
+        config = _BARE_CONFIG.get(self.http_conn_id)
         if config is None:
-            from airflow.providers.common.compat.connection import get_async_connection
-
-            conn = await get_async_connection(self.http_conn_id)
-            config = _FLOOR_CONFIG[self.http_conn_id] = (
+            conn = await _aget_connection(self.http_conn_id)
+            config = _BARE_CONFIG[self.http_conn_id] = (
                 str(conn.host).rstrip("/"),
                 {"Authorization": f"Bearer {conn.password}"},
             )
@@ -310,15 +331,20 @@ class BareAiohttpPollTrigger(BaseTrigger):
             await asyncio.sleep(self.poll_interval)
 
 
-async def close_floor_sessions() -> None:
-    session = _FLOOR_SESSIONS.pop(asyncio.get_running_loop(), None)
+async def close_bare_sessions() -> None:
+    session = _BARE_SESSIONS.pop(asyncio.get_running_loop(), None)
     if session is not None:
         await session.close()
 
 
 def make_trigger(impl: str, video_task_id: str, poll_interval: float) -> BaseTrigger:
-    if impl == "hailuo":
+    if impl in ("hailuo", "hailuo-unaligned"):
+        import airflow_provider_hailuo.triggers.hailuo as trigger_module
         from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
+
+        if impl == "hailuo-unaligned":
+            # Each worker process runs one implementation, so this switch affects this run alone.
+            trigger_module.POLL_ALIGNMENT_SECONDS = 0.0
 
         return HailuoVideoGenerationTrigger(
             video_task_id=video_task_id, hailuo_conn_id=CONN_ID, poll_interval=poll_interval
@@ -327,7 +353,7 @@ def make_trigger(impl: str, video_task_id: str, poll_interval: float) -> BaseTri
         return NaiveHttpStatusTrigger(video_task_id, CONN_ID, poll_interval, "per_poll")
     if impl == "http63":
         return NaiveHttpStatusTrigger(video_task_id, CONN_ID, poll_interval, "once")
-    if impl == "floor":
+    if impl == "bare":
         return BareAiohttpPollTrigger(video_task_id, CONN_ID, poll_interval)
     raise ValueError(f"unknown implementation {impl!r}; expected one of {', '.join(IMPLEMENTATIONS)}")
 
@@ -338,7 +364,9 @@ def make_trigger(impl: str, video_task_id: str, poll_interval: float) -> BaseTri
 @dataclass(frozen=True)
 class TriggererScaleConfig:
     trigger_counts: tuple[int, ...] = (100, 1000, 5000)
-    implementations: tuple[str, ...] = ("hailuo", "naive", "http63")
+    implementations: tuple[str, ...] = ("hailuo", "naive", "http63", "hailuo-unaligned", "bare")
+    #: Runs of every (N, implementation); rows are medians, ratios the median of same-round ratios.
+    repeat: int = 1
     window_seconds: float = 20.0
     max_request_rate: float = 1000.0
     min_poll_interval: float = 1.0
@@ -360,8 +388,9 @@ class TriggererScaleConfig:
         return cls(
             trigger_counts=(50, 200),
             implementations=("hailuo", "naive"),
-            window_seconds=2.5,
-            min_poll_interval=0.5,
+            window_seconds=3.0,
+            # 1 s, not less: the trigger aligns only sleeps of at least 1 s (POLL_ALIGNMENT_MIN_SLEEP).
+            min_poll_interval=1.0,
             warmup_extra_seconds=0.3,
             idle_seconds=0.5,
         )
@@ -507,7 +536,7 @@ async def _stop_triggers(tasks: list[asyncio.Task[None]]) -> None:
     from airflow_provider_hailuo.hooks.hailuo import close_shared_client_session
 
     await close_shared_client_session()
-    await close_floor_sessions()
+    await close_bare_sessions()
 
 
 async def _sandbox_counters(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
@@ -661,6 +690,7 @@ def sandbox_process(*, processing_seconds: float = SANDBOX_PROCESSING_SECONDS) -
             text=True,
             start_new_session=True,
             cwd=str(REPO_ROOT),
+            preexec_fn=_CHILD_SETUP,
         )
         try:
             assert proc.stdout is not None
@@ -674,6 +704,24 @@ def sandbox_process(*, processing_seconds: float = SANDBOX_PROCESSING_SECONDS) -
             _kill_group(proc)
             if proc.stdout is not None:
                 proc.stdout.close()
+
+
+def _die_with_parent() -> None:
+    """Child-side (Linux): get SIGTERM when the benchmark process dies, even by SIGKILL.
+
+    The sandbox and workers run in their own sessions (so they can be killed as a group), which also
+    means they would outlive a benchmark killed from outside, e.g. by a test timeout.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+_CHILD_SETUP: Callable[[], None] | None = _die_with_parent if sys.platform.startswith("linux") else None
 
 
 def _kill_group(proc: subprocess.Popen[Any]) -> None:
@@ -734,6 +782,7 @@ def _run_worker(spec: WorkerSpec, task_file: str, timeout: float) -> dict[str, A
             env=env,
             cwd=str(REPO_ROOT),
             start_new_session=True,
+            preexec_fn=_CHILD_SETUP,
         )
         try:
             out, _ = proc.communicate(timeout=timeout)
@@ -763,7 +812,7 @@ def run_triggerer_scale(
             raise ValueError(f"unknown implementation {impl!r}")
     started = time.perf_counter()
     info = machine_info()
-    results: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
     max_n = max(config.trigger_counts)
     with sandbox_process() as (url, sandbox_pid), tempfile.TemporaryDirectory(prefix="hailuo-bench-") as tmp:
         t0 = time.perf_counter()
@@ -773,37 +822,110 @@ def run_triggerer_scale(
         Path(task_file).write_text(json.dumps(task_ids))
         for n in config.trigger_counts:
             interval = config.poll_interval(n)
-            for impl in config.implementations:
-                spec = WorkerSpec(
-                    impl=impl,
-                    n=n,
-                    poll_interval=interval,
-                    window_seconds=config.window_seconds,
-                    warmup_seconds=interval + config.warmup_extra_seconds,
-                    idle_seconds=config.idle_seconds,
-                    measure_memory=config.measure_memory,
-                    sandbox_url=url,
-                    sandbox_pid=sandbox_pid,
-                    profile_path=(
-                        os.path.join(profile_dir, f"triggerer_{impl}_{n}.pstats") if profile_dir else None
-                    ),
-                )
-                t0 = time.perf_counter()
-                row = _run_worker(spec, task_file, config.worker_timeout_seconds)
-                results.append(row)
-                say(
-                    f"  N={n:<5} {impl:<7} polls {row['polls']}/{row['expected_polls']}  "
-                    f"cpu/1000 polls {row['cpu_s_per_1000_polls']}s  lag p99 {row['lag_p99_ms']}ms  "
-                    f"({time.perf_counter() - t0:.0f}s)"
-                )
+            for rep in range(config.repeat):
+                # Rotate the order each round so no implementation always runs first (or last).
+                shift = rep % len(config.implementations)
+                order = config.implementations[shift:] + config.implementations[:shift]
+                for impl in order:
+                    spec = WorkerSpec(
+                        impl=impl,
+                        n=n,
+                        poll_interval=interval,
+                        window_seconds=config.window_seconds,
+                        warmup_seconds=interval + config.warmup_extra_seconds,
+                        idle_seconds=config.idle_seconds,
+                        measure_memory=config.measure_memory,
+                        sandbox_url=url,
+                        sandbox_pid=sandbox_pid,
+                        profile_path=(
+                            os.path.join(profile_dir, f"triggerer_{impl}_{n}_{rep}.pstats")
+                            if profile_dir
+                            else None
+                        ),
+                    )
+                    t0 = time.perf_counter()
+                    row = _run_worker(spec, task_file, config.worker_timeout_seconds)
+                    row["rep"] = rep
+                    runs.append(row)
+                    say(
+                        f"  N={n:<5} {impl:<11} round {rep + 1}/{config.repeat}  "
+                        f"polls {row['polls']}/{row['expected_polls']}  "
+                        f"cpu/1000 polls {row['cpu_s_per_1000_polls']}s  lag p99 {row['lag_p99_ms']}ms  "
+                        f"({time.perf_counter() - t0:.0f}s)"
+                    )
+    results = aggregate_runs(runs, config.implementations, config.trigger_counts)
     return {
         "benchmark": "triggerer_scale",
         "machine": info,
         "config": asdict(config),
         "results": results,
+        "runs": runs,
         "targets": evaluate_targets(results),
         "duration_s": round(time.perf_counter() - started, 1),
     }
+
+
+# -- aggregation over rounds ------------------------------------------------------------------------
+
+_SUMMED = ("errors", "ended_early")
+_MAXED = ("lag_max_ms",)
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
+
+
+def aggregate_runs(
+    runs: Sequence[Mapping[str, Any]], implementations: Sequence[str], counts: Sequence[int]
+) -> list[dict[str, Any]]:
+    """One row per (N, implementation): medians over rounds (sums for errors, max for lag max).
+
+    ``x_baseline`` is the median over rounds of (this CPU per poll / the baseline's in the same
+    round): runs of one round are adjacent in time, so the ratio cancels most slow drift in load.
+    """
+    out: list[dict[str, Any]] = []
+    for n in counts:
+        for impl in implementations:
+            rows = [r for r in runs if r["n"] == n and r["impl"] == impl]
+            if not rows:
+                continue
+            agg: dict[str, Any] = {"impl": impl, "n": n, "rounds": len(rows)}
+            for key, value in rows[0].items():
+                if key in agg or key == "rep":
+                    continue
+                values = [r.get(key) for r in rows]
+                numbers = [
+                    float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
+                ]
+                if len(numbers) != len(values):
+                    agg[key] = value
+                elif key in _SUMMED:
+                    agg[key] = int(sum(numbers))
+                elif key in _MAXED:
+                    agg[key] = max(numbers)
+                else:
+                    med = _median(numbers)
+                    agg[key] = int(med) if isinstance(value, int) else round(med, 5)
+            cpu = [float(r["cpu_s_per_1000_polls"]) for r in rows if r.get("cpu_s_per_1000_polls")]
+            agg["cpu_s_per_1000_polls_min"] = min(cpu) if cpu else None
+            agg["cpu_s_per_1000_polls_max"] = max(cpu) if cpu else None
+            ratios = []
+            for r in rows:
+                base = next(
+                    (
+                        b
+                        for b in runs
+                        if b["n"] == n and b["impl"] == BASELINE and b.get("rep") == r.get("rep")
+                    ),
+                    None,
+                )
+                if base and base.get("cpu_s_per_1000_polls") and r.get("cpu_s_per_1000_polls"):
+                    ratios.append(float(r["cpu_s_per_1000_polls"]) / float(base["cpu_s_per_1000_polls"]))
+            agg["x_baseline"] = round(_median(ratios), 4) if ratios else None
+            out.append(agg)
+    return out
 
 
 # -- targets and report -----------------------------------------------------------------------------
@@ -817,7 +939,10 @@ def _row(results: Sequence[Mapping[str, Any]], impl: str, n: int) -> Mapping[str
 
 
 def cpu_ratio(results: Sequence[Mapping[str, Any]], n: int, impl: str = "hailuo") -> float | None:
-    ours, base = _row(results, impl, n), _row(results, BASELINE, n)
+    ours = _row(results, impl, n)
+    if ours and ours.get("x_baseline") is not None:
+        return float(ours["x_baseline"])
+    base = _row(results, BASELINE, n)
     if not ours or not base or not ours["cpu_s_per_1000_polls"] or not base["cpu_s_per_1000_polls"]:
         return None
     return float(ours["cpu_s_per_1000_polls"]) / float(base["cpu_s_per_1000_polls"])
@@ -871,6 +996,7 @@ TABLE_HEADERS = (
     "interval s",
     "polls done/expected",
     "CPU s/1000 polls (net)",
+    "min-max",
     "x baseline",
     "raw",
     "CPU util",
@@ -888,13 +1014,17 @@ def _percent(value: Any) -> str | None:
     return None if value is None else f"{100.0 * float(value):.0f}%"
 
 
+def _range(row: Mapping[str, Any]) -> str | None:
+    lo, hi = row.get("cpu_s_per_1000_polls_min"), row.get("cpu_s_per_1000_polls_max")
+    if lo is None or hi is None or int(row.get("rounds", 1)) < 2:
+        return None
+    return f"{lo:.2f}-{hi:.2f}"
+
+
 def table_rows(results: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for row in results:
-        base = _row(results, BASELINE, int(row["n"]))
-        ratio = None
-        if base and base["cpu_s_per_1000_polls"] and row["cpu_s_per_1000_polls"]:
-            ratio = float(row["cpu_s_per_1000_polls"]) / float(base["cpu_s_per_1000_polls"])
+        ratio = cpu_ratio(results, int(row["n"]), str(row["impl"]))
         rows.append(
             [
                 row["n"],
@@ -902,6 +1032,7 @@ def table_rows(results: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
                 row["poll_interval_s"],
                 f"{row['polls']}/{row['expected_polls']}",
                 row["cpu_s_per_1000_polls"],
+                _range(row),
                 None if ratio is None else round(ratio, 3),
                 row["raw_cpu_s_per_1000_polls"],
                 _percent(row.get("cpu_utilisation")),
@@ -934,7 +1065,15 @@ def format_report(report: Mapping[str, Any]) -> str:
         "CPU = process time of the worker process over the window, net of the idle loop's own rate "
         "(raw = before subtracting); lag = lateness of a 10 ms sleep; KB/trigger = tracemalloc peak / N;"
     )
-    parts.append(f"baseline = '{BASELINE}': {IMPLEMENTATIONS[BASELINE]}.")
+    rounds = max((int(r.get("rounds", 1)) for r in results), default=1)
+    if rounds > 1:
+        parts.append(
+            f"{rounds} rounds per row: medians; min-max = range of CPU per 1000 polls; x baseline = "
+            "median of the same-round ratios."
+        )
+    for impl in dict.fromkeys(str(r["impl"]) for r in results):
+        parts.append(f"  {impl}: {IMPLEMENTATIONS.get(impl, impl)}")
+    parts.append(f"baseline = '{BASELINE}'.")
     parts.append(f"Machine: {describe_machine(report['machine'])}")
     return "\n".join(parts)
 
@@ -945,12 +1084,13 @@ def format_report(report: Mapping[str, Any]) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.triggerer_scale", description=__doc__)
     parser.add_argument(
-        "--quick", action="store_true", help="N = 50, 200, hailuo vs naive, 2.5 s windows (< 60 s)"
+        "--quick", action="store_true", help="N = 50, 200, hailuo vs naive, 3 s windows (< 60 s)"
     )
     parser.add_argument("--n", type=int, nargs="+", help="trigger counts (default 100 1000 5000)")
     parser.add_argument("--impl", nargs="+", choices=sorted(IMPLEMENTATIONS), help="implementations")
     parser.add_argument("--window", type=float, help="measured window in seconds")
     parser.add_argument("--max-rate", type=float, help="cap on offered polls per second (default 1000)")
+    parser.add_argument("--repeat", type=int, help="rounds per (N, implementation); medians are reported")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc phase")
     parser.add_argument("--profile-dir", help="write a cProfile .pstats of each window here")
     parser.add_argument("--json", help="write the report as JSON to this path")
@@ -971,12 +1111,14 @@ def config_from_args(args: argparse.Namespace) -> TriggererScaleConfig:
         changes["max_request_rate"] = args.max_rate
     if args.no_memory:
         changes["measure_memory"] = False
+    if args.repeat:
+        changes["repeat"] = max(1, args.repeat)
     return replace(config, **changes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.worker:
+    if args.worker is not None:
         return _worker_main(args.worker)
     if args.profile_dir:
         os.makedirs(args.profile_dir, exist_ok=True)

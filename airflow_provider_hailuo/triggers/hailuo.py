@@ -28,6 +28,15 @@ TRIGGER_EVENT_STATUSES = frozenset({"success", "error", "timeout"})
 REASON_TASK_FAILED = "task_failed"
 REASON_POLLING_FAILED = "polling_failed"
 
+#: Poll wake-ups move to the nearest multiple of this many seconds on the event loop's clock, so the
+#: polls of many triggers in one triggerer share loop wake-ups instead of each paying its own: half the
+#: CPU per poll at 100 polls/s, 10-20 % less at 1000/s, for p99 loop lag of 20-35 ms instead of
+#: 5-10 ms at 1000 polls/s (benchmarks/triggerer_scale.py, docs/performance.md). Only sleeps of at
+#: least ``POLL_ALIGNMENT_MIN_SLEEP`` move (by at most half a step), never past the deadline, and never
+#: the backoff after a failure (its jitter spreads retries on purpose). 0 disables.
+POLL_ALIGNMENT_SECONDS = 0.1
+POLL_ALIGNMENT_MIN_SLEEP = 1.0
+
 
 def status_event(status: VideoGenerationStatus) -> dict[str, Any]:
     """The one small event for a terminal status (shared with the sensor's and operator's sync paths)."""
@@ -166,7 +175,7 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
             if watcher.deadline_passed:
                 yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
                 return
-            await asyncio.sleep(watcher.next_delay())
+            await asyncio.sleep(_aligned_poll_delay(watcher))
 
     async def on_kill(self) -> None:
         """Called on a user kill or clear (Airflow 3.3+). MiniMax v1 has no cancel endpoint."""
@@ -175,6 +184,19 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
             "running (and is billed). Its id stays in the task log and state store for a later re-attach.",
             self.video_task_id,
         )
+
+
+def _aligned_poll_delay(watcher: StatusWatcher) -> float:
+    """The watcher's next poll delay, with the wake-up moved onto the ``POLL_ALIGNMENT_SECONDS`` grid."""
+    delay = watcher.next_delay()
+    step = POLL_ALIGNMENT_SECONDS
+    if step <= 0 or delay < max(POLL_ALIGNMENT_MIN_SLEEP, watcher.poll_interval):
+        return delay  # short intervals, and sleeps already cut short by the deadline, stay exact
+    now = asyncio.get_running_loop().time()
+    aligned = max(0.0, round((now + delay) / step) * step - now)
+    if watcher.end_time is not None and time.time() + aligned >= watcher.end_time:
+        return delay
+    return aligned
 
 
 def validate_event(event: Any) -> dict[str, Any]:

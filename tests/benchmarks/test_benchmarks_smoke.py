@@ -44,7 +44,7 @@ def test_worker_time_section_reads_results_or_explains(
 ) -> None:
     missing = bench_run.run_worker_time(tmp_path / "absent.json")
     assert missing["status"] == "not available"
-    assert "pytest -m system" in capsys.readouterr().out
+    assert "-m system" in capsys.readouterr().out
 
     results = tmp_path / "worker_time.json"
     results.write_text(json.dumps({"rows": [{"mode": "deferrable", "worker_slot_s": 1.5}]}))

@@ -1,0 +1,56 @@
+"""Poll wake-up alignment of HailuoVideoGenerationTrigger (a triggerer-CPU optimisation).
+
+Polls of many triggers are moved onto a shared 100 ms grid of the loop clock so they share loop
+wake-ups; these tests pin the rules that keep it invisible: short intervals, deadline-capped sleeps and
+the disabled setting stay exact, and an aligned sleep moves by at most half a step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+import airflow_provider_hailuo.triggers.hailuo as trigger_module
+from airflow_provider_hailuo.triggers.hailuo import _aligned_poll_delay
+from airflow_provider_hailuo.waiting import StatusWatcher
+
+STEP = trigger_module.POLL_ALIGNMENT_SECONDS
+
+
+async def test_long_poll_sleeps_wake_on_the_grid() -> None:
+    watcher = StatusWatcher("1", poll_interval=10.0)
+    for _ in range(20):
+        delay = _aligned_poll_delay(watcher)
+        wake = asyncio.get_running_loop().time() + delay
+        assert abs(delay - 10.0) <= STEP / 2 + 1e-6
+        assert abs(wake / STEP - round(wake / STEP)) < 1e-3
+        await asyncio.sleep(0.013)  # move the clock off the grid
+
+
+async def test_short_intervals_are_not_moved() -> None:
+    watcher = StatusWatcher("1", poll_interval=0.05)
+    assert _aligned_poll_delay(watcher) == 0.05
+
+
+async def test_deadline_capped_sleep_is_exact() -> None:
+    watcher = StatusWatcher("1", poll_interval=10.0, end_time=time.time() + 3.0)
+    delay = _aligned_poll_delay(watcher)
+    assert 2.9 < delay <= 3.0
+    assert delay == pytest.approx(watcher.end_time - time.time(), abs=0.01)  # type: ignore[operator]
+
+
+async def test_alignment_never_moves_a_poll_past_the_deadline() -> None:
+    # The deadline falls just after one full interval: a later grid point could cross it.
+    for _ in range(20):
+        watcher = StatusWatcher("1", poll_interval=2.0, end_time=time.time() + 2.0 + 0.01)
+        delay = _aligned_poll_delay(watcher)
+        assert time.time() + delay < watcher.end_time  # type: ignore[operator]
+        await asyncio.sleep(0.007)
+
+
+async def test_zero_disables_alignment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trigger_module, "POLL_ALIGNMENT_SECONDS", 0.0)
+    watcher = StatusWatcher("1", poll_interval=10.0)
+    assert _aligned_poll_delay(watcher) == 10.0
