@@ -39,9 +39,13 @@ def main() -> int:
     print(f"== Airflow home: {home}")
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
 
+    import logging
+
     import boto3
     import requests
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
 
     from airflow_provider_hailuo.sandbox import SandboxConfig, SandboxServer
 
