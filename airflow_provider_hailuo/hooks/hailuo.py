@@ -304,6 +304,14 @@ class HailuoHook(BaseHook):
         call = query_request(task_id, group_id=self.settings.group_id)
         return self._call(call, lambda raw: parse_query_response(raw, task_id))  # type: ignore[no-any-return]
 
+    def get_video_generation_once(self, video_task_id: str) -> VideoGenerationStatus:
+        """A single query with no retry loop, for callers that apply their own tolerance across polls."""
+        task_id = str(video_task_id)
+        settings = self.settings
+        return parse_query_response(
+            self._send(query_request(task_id, group_id=settings.group_id), settings), task_id
+        )
+
     def retrieve_file(self, file_id: str | int) -> HailuoFile:
         fid = str(file_id)
         call = retrieve_request(fid, group_id=self.settings.group_id)
@@ -346,12 +354,18 @@ class HailuoHook(BaseHook):
         """Poll until Success or Fail (returned, not raised) or the deadline (``HailuoWaitTimeoutError``)."""
         from airflow_provider_hailuo.waiting import StatusWatcher
 
-        watcher = StatusWatcher(str(video_task_id), poll_interval=poll_interval, timeout=timeout)
+        watcher = StatusWatcher(
+            str(video_task_id), poll_interval=poll_interval, timeout=timeout, retry_policy=self.retry_policy
+        )
         while True:
             try:
-                status = self.get_video_generation(video_task_id)
+                # One attempt per poll: the watcher is the retry loop here, as in the trigger, so transient
+                # failures are bounded once and the deadline is checked between them.
+                status = self.get_video_generation_once(video_task_id)
             except HailuoError as err:
                 watcher.record_failure(err)
+                self.log.warning("Checking Hailuo task %s failed, will retry: %s", video_task_id, err)
+                watcher.check_deadline()
                 time.sleep(watcher.next_delay(err))
                 continue
             changed = watcher.record(status)

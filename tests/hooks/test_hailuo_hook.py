@@ -213,11 +213,36 @@ def test_test_connection_detects_wrong_region(sandbox: Any, monkeypatch: pytest.
         other.stop()
 
 
-def test_user_agent_names_provider(sandbox: Any) -> None:
+def test_user_agent_names_provider_on_every_call(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from airflow_provider_hailuo import __version__
-    from airflow_provider_hailuo.protocol import USER_AGENT
 
-    assert f"airflow-provider-hailuo/{__version__}" == USER_AGENT
+    hook = hook_for(sandbox)
+    sent: list[str] = []
+    real = hook.session.request
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        sent.append(kwargs["headers"]["User-Agent"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hook.session, "request", spy)
+    task_id = hook.create_video_generation_from_payload(PAYLOAD)
+    hook.get_video_generation(task_id)
+    assert sent == [f"airflow-provider-hailuo/{__version__}"] * 2
+
+
+def test_sync_wait_bounds_transient_failures_once(sandbox: Any) -> None:
+    from airflow_provider_hailuo.exceptions import HailuoHTTPError
+    from airflow_provider_hailuo.retry import MAX_CONSECUTIVE_POLL_FAILURES
+
+    hook = hook_for(sandbox)
+    task_id = hook.create_video_generation_from_payload(PAYLOAD)
+    before = sandbox.stats()["queries"]
+    sandbox.config.gateway_error_rate = 1.0
+    sandbox.config.fault_seed = 1
+    with pytest.raises(HailuoHTTPError):
+        hook.wait_for_video_generation(task_id, poll_interval=0.01, timeout=120)
+    # One query per poll: the watcher's bound, not the watcher's bound times the per-call retries.
+    assert sandbox.stats()["queries"] - before == MAX_CONSECUTIVE_POLL_FAILURES
 
 
 def test_download_resumes_after_cut_and_refreshes_expired_url(sandbox: Any, capsys: Any) -> None:
