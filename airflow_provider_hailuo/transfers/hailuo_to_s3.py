@@ -7,22 +7,26 @@ every pipeline needs. The design follows from three constraints:
   whole nor written to disk: ``HailuoVideoStream`` (resume on cut connections, refresh of expired
   URLs, SHA-256 and size check) is handed straight to boto3's managed multipart upload, whose
   in-memory buffering is bounded by the tuned ``TransferConfig`` below.
-* **Integrity.** S3 verifies a checksum of every part (``ChecksumAlgorithm``); the SHA-256 of the
-  whole stream is stored as object metadata ``sha256`` and returned. A multipart upload's metadata is
-  fixed when it starts, before the hash is known, so large objects get their metadata by one
-  server-side copy onto themselves, during which S3 recomputes the full-object SHA-256 and we compare
-  it with ours (end-to-end proof that S3 holds exactly what MiniMax served). Videos smaller than the
-  multipart threshold (most Hailuo videos) are buffered, hashed and stored in a single request.
+* **Integrity.** S3 verifies a checksum of every part (``ChecksumAlgorithm``, CRC32 by default, as
+  boto3's own default); we compute the same checksums from the bytes leaving the download and compare
+  them with the checksum S3 reports for the finished object, which proves that S3 assembled exactly
+  what MiniMax served (``checksums.py``). The SHA-256 of the whole stream, known only at its end, is
+  stored in the object's tag ``sha256`` (one small request) and returned. Objects written in one
+  request (videos under the multipart threshold, most Hailuo videos) also carry it as metadata
+  ``sha256``. Without ``s3:PutObjectTagging`` the hash goes into metadata by one server-side copy of
+  the object onto itself instead (S3 fixes metadata when a multipart upload starts): correct, but the
+  copy costs as much time as the upload on S3-compatible stores that copy through their own CPU.
 * **Failure leaves nothing behind.** Any failure aborts the multipart upload (boto3 does; we also list
   and abort uploads for the key, and delete an object we completed but could not finish), so there are
   no orphan parts (billed forever) and no partial object at the key. A retry is idempotent: an object
-  already at the key with the same file id, size and ``sha256`` counts as done without a download.
+  already at the key with the same file id, size and ``sha256`` (tag or metadata) counts as done
+  without a download; one without ``sha256`` was left by an attempt killed before its last step and is
+  replaced.
 """
 
 from __future__ import annotations
 
 import ast
-import base64
 import io
 import json
 import logging
@@ -32,6 +36,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.common.compat.sdk import (
@@ -50,6 +55,7 @@ from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.links.hailuo import S3_CONSOLE_URL_XCOM_KEY, HailuoS3ObjectLink, s3_console_url
 from airflow_provider_hailuo.operators.hailuo import raise_for_airflow
 from airflow_provider_hailuo.protocol import VideoStatus, normalise_file_id, normalise_status
+from airflow_provider_hailuo.transfers.checksums import ALGORITHMS, PartChecksums
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -85,6 +91,11 @@ META_FILE_ID = "hailuo-file-id"
 META_VIDEO_TASK_ID = "hailuo-video-task-id"
 META_MODEL = "hailuo-model"
 META_SHA256 = "sha256"
+TAG_SHA256 = "sha256"
+#: S3 allows 10 tags per object; the operator adds one.
+MAX_USER_TAGS = 9
+#: Error codes meaning "this store or this role cannot tag": the hash then goes into metadata by a copy.
+_TAGGING_UNAVAILABLE = frozenset({"AccessDenied", "403", "NotImplemented", "501", "MethodNotAllowed", "405"})
 
 #: Upload arguments that must be given again when the metadata copy replaces the object.
 _COPY_ARGS = frozenset(
@@ -210,13 +221,24 @@ def object_metadata(
     return meta
 
 
-def _b64_sha256(hex_digest: str) -> str:
-    return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
-
-
-def _is_full_object_checksum(value: object, checksum_type: object) -> bool:
-    # Composite (multipart) checksums end in "-<parts>"; only a full-object checksum compares to ours.
-    return isinstance(value, str) and "-" not in value and checksum_type in (None, "FULL_OBJECT")
+def user_tags(upload_args: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The caller's ``Tagging`` (URL-encoded, as boto3 takes it) as pairs, checked against S3's limit."""
+    tagging = upload_args.get("Tagging")
+    if not tagging:
+        return []
+    if not isinstance(tagging, str):
+        raise AirflowFailException(
+            f"s3_extra_args['Tagging'] must be a URL-encoded string like 'team=video&env=prod', got {tagging!r}"
+        )
+    pairs = parse_qsl(tagging, keep_blank_values=True)
+    if any(k == TAG_SHA256 for k, _ in pairs):
+        raise AirflowFailException(f"s3_extra_args['Tagging']: the tag {TAG_SHA256!r} is the operator's own")
+    if len(pairs) > MAX_USER_TAGS:
+        raise AirflowFailException(
+            f"s3_extra_args['Tagging'] has {len(pairs)} tags; at most {MAX_USER_TAGS} are allowed "
+            f"(S3 keeps 10 per object and the operator adds {TAG_SHA256!r})"
+        )
+    return pairs
 
 
 class _PartReader:
@@ -227,9 +249,12 @@ class _PartReader:
     pieces. No ``seek``/``tell``: boto3 must treat it as a non-seekable stream.
     """
 
-    def __init__(self, stream: HailuoVideoStream, piece: int = MiB) -> None:
+    def __init__(
+        self, stream: HailuoVideoStream, piece: int = MiB, checksums: PartChecksums | None = None
+    ) -> None:
         self._stream = stream
         self._piece = piece
+        self._checksums = checksums
 
     def readable(self) -> bool:
         return True
@@ -256,7 +281,10 @@ class _PartReader:
         finally:
             view.release()
         part.truncate(filled)
-        return part.getvalue()
+        data = part.getvalue()
+        if self._checksums is not None:
+            self._checksums.update(data)
+        return data
 
 
 # -- the transfer -----------------------------------------------------------------------------------
@@ -273,14 +301,15 @@ def transfer_hailuo_file_to_s3(
     model: str | None = None,
     replace: bool = False,
     extra_args: Mapping[str, Any] | None = None,
-    checksum_algorithm: str | None = "SHA256",
+    checksum_algorithm: str | None = "CRC32",
     log: logging.Logger | Any = None,
     progress_interval: float = 10.0,
 ) -> S3TransferResult:
     """Move one generated file into ``s3://bucket/key``; the operator's core, callable on its own.
 
     :param extra_args: boto3 upload ``ExtraArgs`` (content type, encryption, storage class, metadata).
-    :param checksum_algorithm: checksum S3 verifies for each part (``SHA256``, ``CRC32``, ...; None: off).
+    :param checksum_algorithm: checksum S3 verifies for each part (``CRC32``, ``SHA256``, ...; None: off),
+        and that we compare with S3's checksum of the finished object.
     """
     log = log if log is not None else logging.getLogger(__name__)
     client = s3_hook.get_conn()
@@ -289,6 +318,7 @@ def transfer_hailuo_file_to_s3(
     if checksum_algorithm:
         upload_args.setdefault("ChecksumAlgorithm", checksum_algorithm.upper())
     user_meta = {str(k).lower(): str(v) for k, v in dict(upload_args.pop("Metadata", None) or {}).items()}
+    tags = user_tags(upload_args)
 
     hailuo_file = hailuo_hook.retrieve_file(file_id)
     expected = hailuo_file.bytes
@@ -306,6 +336,10 @@ def transfer_hailuo_file_to_s3(
         meta = {str(k).lower(): str(v) for k, v in (existing.get("Metadata") or {}).items()}
         size = int(existing.get("ContentLength", -1))
         same_file = meta.get(META_FILE_ID) == file_id
+        if same_file and not meta.get(META_SHA256):
+            stored_sha = _sha256_tag(client, bucket, key, upload_args, log)
+            if stored_sha:
+                meta[META_SHA256] = stored_sha
         if same_file and meta.get(META_SHA256) and (expected is None or size == expected):
             log.info(
                 "s3://%s/%s already holds file %s (%s, sha256 %s): nothing to transfer",
@@ -345,6 +379,12 @@ def transfer_hailuo_file_to_s3(
     except ClientError as err:  # s3:ListBucketMultipartUploads is optional for this housekeeping
         log.warning("Could not look for unfinished uploads of s3://%s/%s (%s); continuing", bucket, key, err)
 
+    algorithm = upload_args.get("ChecksumAlgorithm")
+    checksums = (
+        PartChecksums(algorithm, config.multipart_chunksize)
+        if isinstance(algorithm, str) and algorithm.upper() in ALGORITHMS
+        else None
+    )
     progress = ProgressLogger(log, f"file {file_id} -> s3://{bucket}/{key}", interval=progress_interval)
     written: set[str] = set()
     started = time.monotonic()
@@ -360,12 +400,8 @@ def transfer_hailuo_file_to_s3(
                 stream,
                 bucket,
                 key,
-                upload_args,
-                user_meta,
-                file_id,
-                video_task_id,
-                model,
-                config,
+                _UploadPlan(upload_args, user_meta, tags, checksums, config),
+                object_metadata(file_id, video_task_id, model),
                 written,
                 log,
             )
@@ -387,32 +423,41 @@ def transfer_hailuo_file_to_s3(
     return S3TransferResult(bucket, key, size, sha256, file_id, video_task_id)
 
 
+@dataclass(frozen=True)
+class _UploadPlan:
+    """What every upload path needs besides the stream: arguments, tags, checksums, part sizes."""
+
+    upload_args: dict[str, Any]
+    user_meta: dict[str, str]
+    tags: list[tuple[str, str]]
+    checksums: PartChecksums | None
+    config: TransferConfig
+
+
 def _upload_small(
     client: Any,
     stream: HailuoVideoStream,
     bucket: str,
     key: str,
-    upload_args: dict[str, Any],
-    user_meta: dict[str, str],
-    file_id: str,
-    video_task_id: str | None,
-    model: str | None,
-    config: TransferConfig,
+    plan: _UploadPlan,
+    meta: dict[str, str],
     written: set[str],
     log: Any,
 ) -> tuple[str, int]:
-    """Below the multipart threshold: buffer (bounded by the threshold), hash, one PUT with all metadata."""
+    """Below the multipart threshold: buffer (bounded by the threshold), hash, one PUT with everything."""
     # The size is below the threshold, so this one read reaches the end (and the stream's size check).
-    data = _PartReader(stream).read(config.multipart_threshold)
+    data = _PartReader(stream, checksums=plan.checksums).read(plan.config.multipart_threshold)
     sha256 = stream.sha256
-    meta = {**user_meta, **object_metadata(file_id, video_task_id, model, sha256)}
-    client.upload_fileobj(
-        io.BytesIO(data), bucket, key, ExtraArgs={**upload_args, "Metadata": meta}, Config=config
-    )
+    extra = {
+        **plan.upload_args,
+        "Metadata": {**plan.user_meta, **meta, META_SHA256: sha256},
+        "Tagging": _tagging_string([*plan.tags, (TAG_SHA256, sha256)]),
+    }
+    client.upload_fileobj(io.BytesIO(data), bucket, key, ExtraArgs=extra, Config=plan.config)
     del data
-    head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED", **_head_args(upload_args))
+    head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED", **_head_args(plan.upload_args))
     written.add(head["ETag"])
-    _check_stored(head, stream.position, sha256, bucket, key, log)
+    _check_stored(head, stream.position, plan, bucket, key, log)
     return sha256, stream.position
 
 
@@ -421,16 +466,13 @@ def _upload_streaming(
     stream: HailuoVideoStream,
     bucket: str,
     key: str,
-    upload_args: dict[str, Any],
-    user_meta: dict[str, str],
-    file_id: str,
-    video_task_id: str | None,
-    model: str | None,
-    config: TransferConfig,
+    plan: _UploadPlan,
+    meta: dict[str, str],
     written: set[str],
     log: Any,
 ) -> tuple[str, int]:
-    """Multipart upload straight from the download, then the metadata copy that adds ``sha256``."""
+    """Multipart upload straight from the download, a check of what S3 assembled, then the ``sha256`` tag."""
+    config = plan.config
     parts = math.ceil((stream.expected_bytes or 0) / config.multipart_chunksize)
     log.info(
         "Streaming upload: %s parts of up to %s, %s in flight at most",
@@ -438,28 +480,62 @@ def _upload_streaming(
         format_bytes(config.multipart_chunksize),
         getattr(config, "max_in_memory_upload_chunks", "?"),
     )
-    meta = {**user_meta, **object_metadata(file_id, video_task_id, model)}
+    meta = {**plan.user_meta, **meta}
+    extra = {**plan.upload_args, "Metadata": meta}
+    if plan.tags:
+        extra["Tagging"] = _tagging_string(plan.tags)
     client.upload_fileobj(
-        _PartReader(stream), bucket, key, ExtraArgs={**upload_args, "Metadata": meta}, Config=config
+        _PartReader(stream, checksums=plan.checksums), bucket, key, ExtraArgs=extra, Config=config
     )
     sha256, size = stream.sha256, stream.position
-    head = client.head_object(Bucket=bucket, Key=key, **_head_args(upload_args))
-    etag = head["ETag"]
-    written.add(etag)
-    if int(head["ContentLength"]) != size:
-        raise HailuoTransferIntegrityError(
-            f"s3://{bucket}/{key} holds {head['ContentLength']} bytes after upload, {size} were downloaded"
+    head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED", **_head_args(plan.upload_args))
+    written.add(head["ETag"])
+    _check_stored(head, size, plan, bucket, key, log)
+    try:
+        client.put_object_tagging(
+            Bucket=bucket,
+            Key=key,
+            Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in [*plan.tags, (TAG_SHA256, sha256)]]},
+            **_owner_args(plan.upload_args),
         )
-    final = {**meta, META_SHA256: sha256}
+    except ClientError as err:
+        code = str(err.response.get("Error", {}).get("Code"))
+        if code not in _TAGGING_UNAVAILABLE:
+            raise
+        log.warning(
+            "Could not tag s3://%s/%s (%s): storing its sha256 as metadata by a server-side copy instead. "
+            "Grant s3:PutObjectTagging and s3:GetObjectTagging to skip that copy.",
+            bucket,
+            key,
+            code,
+        )
+        _store_sha256_by_copy(client, bucket, key, head["ETag"], {**meta, META_SHA256: sha256}, plan, written)
+    return sha256, size
+
+
+def _store_sha256_by_copy(
+    client: Any,
+    bucket: str,
+    key: str,
+    etag: str,
+    final_meta: dict[str, str],
+    plan: _UploadPlan,
+    written: set[str],
+) -> None:
+    """Copy the object onto itself with the full metadata; ``CopySourceIfMatch`` guards a concurrent write."""
+    upload_args = plan.upload_args
     copy_args = {k: v for k, v in upload_args.items() if k in _COPY_ARGS}
     if "SSECustomerKey" in upload_args:
         for name in ("SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5"):
             if name in upload_args:
                 copy_args[f"CopySource{name}"] = upload_args[name]
     source = {"Bucket": bucket, "Key": key}
+    size = int(client.head_object(Bucket=bucket, Key=key, **_head_args(upload_args))["ContentLength"])
     try:
         if size <= MAX_SINGLE_COPY_BYTES:
             if "ChecksumAlgorithm" in upload_args:
+                # The copy gets a fresh full-object checksum (moto would otherwise keep the composite
+                # value of the source, which no longer describes the object and fails every read).
                 copy_args["ChecksumAlgorithm"] = upload_args["ChecksumAlgorithm"]
             answer = client.copy_object(
                 Bucket=bucket,
@@ -467,7 +543,7 @@ def _upload_streaming(
                 CopySource=source,
                 CopySourceIfMatch=etag,
                 MetadataDirective="REPLACE",
-                Metadata=final,
+                Metadata=final_meta,
                 **copy_args,
             )
             result = answer.get("CopyObjectResult") or {}
@@ -487,22 +563,43 @@ def _upload_streaming(
                     **copy_args,
                     "CopySourceIfMatch": etag,
                     "MetadataDirective": "REPLACE",
-                    "Metadata": final,
+                    "Metadata": final_meta,
                 },
                 Config=big_copy,
             )
-            result = {}
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
             raise AirflowFailException(
                 f"s3://{bucket}/{key} was overwritten by someone else while this transfer ran; not touching it"
             ) from err
         raise
-    head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED", **_head_args(upload_args))
+    # The source was verified before the copy, and CopySourceIfMatch pinned it: the size suffices here.
+    head = client.head_object(Bucket=bucket, Key=key, **_head_args(upload_args))
     written.add(head["ETag"])
-    checksum = result.get("ChecksumSHA256") or head.get("ChecksumSHA256")
-    _check_stored({**head, "ChecksumSHA256": checksum}, size, sha256, bucket, key, log)
-    return sha256, size
+    if int(head["ContentLength"]) != size:
+        raise HailuoTransferIntegrityError(
+            f"s3://{bucket}/{key} holds {head['ContentLength']} bytes after the metadata copy, {size} before"
+        )
+
+
+def _tagging_string(pairs: Sequence[tuple[str, str]]) -> str:
+    return urlencode(list(pairs))
+
+
+def _sha256_tag(client: Any, bucket: str, key: str, upload_args: Mapping[str, Any], log: Any) -> str | None:
+    """The ``sha256`` tag of an existing object; None when absent or when tags cannot be read."""
+    try:
+        answer = client.get_object_tagging(Bucket=bucket, Key=key, **_owner_args(upload_args))
+    except ClientError as err:
+        code = str(err.response.get("Error", {}).get("Code"))
+        if code not in _TAGGING_UNAVAILABLE:
+            raise
+        log.warning("Could not read the tags of s3://%s/%s (%s)", bucket, key, code)
+        return None
+    for tag in answer.get("TagSet") or ():
+        if tag.get("Key") == TAG_SHA256 and isinstance(tag.get("Value"), str):
+            return str(tag["Value"])
+    return None
 
 
 def _head_or_none(
@@ -528,20 +625,51 @@ def _head_args(upload_args: Mapping[str, Any]) -> dict[str, Any]:
     return {k: upload_args[k] for k in names if k in upload_args}
 
 
-def _check_stored(head: Mapping[str, Any], size: int, sha256: str, bucket: str, key: str, log: Any) -> None:
+def _owner_args(upload_args: Mapping[str, Any]) -> dict[str, Any]:
+    # The tagging calls take only these of the upload's arguments.
+    return {k: upload_args[k] for k in ("RequestPayer", "ExpectedBucketOwner") if k in upload_args}
+
+
+def _check_stored(
+    head: Mapping[str, Any], size: int, plan: _UploadPlan, bucket: str, key: str, log: Any
+) -> None:
     """Compare what S3 reports for the stored object with what went through the stream."""
     if int(head.get("ContentLength", -1)) != size:
         raise HailuoTransferIntegrityError(
             f"s3://{bucket}/{key} holds {head.get('ContentLength')} bytes, {size} were downloaded"
         )
-    checksum = head.get("ChecksumSHA256")
-    if _is_full_object_checksum(checksum, head.get("ChecksumType")):
-        if checksum != _b64_sha256(sha256):
-            raise HailuoTransferIntegrityError(
-                f"s3://{bucket}/{key}: S3 computed SHA-256 {checksum}, the download hashed to "
-                f"{_b64_sha256(sha256)}"
-            )
-        log.info("S3's own SHA-256 of s3://%s/%s matches the downloaded bytes", bucket, key)
+    checksums = plan.checksums
+    if checksums is None:
+        return
+    reported = head.get(f"Checksum{checksums.algorithm}")
+    if not isinstance(reported, str) or not reported:
+        log.info(
+            "S3 reported no %s for s3://%s/%s; only its size (%s) was compared",
+            checksums.algorithm,
+            bucket,
+            key,
+            format_bytes(size),
+        )
+        return
+    kind = head.get("ChecksumType")
+    verdict = checksums.matches(reported, kind if isinstance(kind, str) else None)
+    if verdict is None:
+        log.info(
+            "S3's %s of s3://%s/%s is not comparable with the parts sent", checksums.algorithm, bucket, key
+        )
+        return
+    if not verdict:
+        raise HailuoTransferIntegrityError(
+            f"s3://{bucket}/{key}: S3 reports {checksums.algorithm} {reported}, which the {checksums.parts} "
+            "part(s) downloaded and sent do not give"
+        )
+    log.info(
+        "S3's %s of s3://%s/%s (%s part(s)) matches the downloaded bytes",
+        checksums.algorithm,
+        bucket,
+        key,
+        checksums.parts,
+    )
 
 
 def _abort_multipart_uploads(client: Any, bucket: str, key: str, log: Any, *, reason: str) -> int:
@@ -635,8 +763,9 @@ class HailuoToS3Operator(BaseOperator):
     :param content_type: stored ``Content-Type`` (``video/mp4``).
     :param s3_extra_args: any other boto3 upload ``ExtraArgs`` (``ACL``, ``SSEKMSKeyId``, ``Tagging``,
         ``Metadata``...), checked against boto3's allowed list when the DAG is parsed.
-    :param checksum_algorithm: checksum S3 verifies on every part (default ``SHA256``; None turns it off
-        for S3-compatible stores that reject it).
+    :param checksum_algorithm: checksum S3 verifies on every part and that is compared with S3's checksum
+        of the finished object (default ``CRC32``, as boto3's; ``SHA256`` and ``SHA1`` are compared too,
+        others only per part; None turns it off for S3-compatible stores that reject it).
     :param transfer_config_args: overrides of the memory-bounded ``TransferConfig`` defaults.
     :param asset_alias: asset alias that receives an ``s3://bucket/key`` asset event; None: no event.
     :param progress_interval: seconds between progress lines in the task log.
@@ -670,7 +799,7 @@ class HailuoToS3Operator(BaseOperator):
         storage_class: str | None = None,
         content_type: str | None = "video/mp4",
         s3_extra_args: dict[str, Any] | None = None,
-        checksum_algorithm: str | None = "SHA256",
+        checksum_algorithm: str | None = "CRC32",
         transfer_config_args: dict[str, Any] | None = None,
         asset_alias: str | None = DEFAULT_ASSET_ALIAS,
         progress_interval: float = 10.0,

@@ -38,6 +38,10 @@ class S3Env:
     def sha256_metadata(self, key: str) -> str | None:
         return self.client.head_object(Bucket=self.bucket, Key=key)["Metadata"].get("sha256")  # type: ignore[no-any-return]
 
+    def tags(self, key: str) -> dict[str, str]:
+        tag_set = self.client.get_object_tagging(Bucket=self.bucket, Key=key)["TagSet"]
+        return {t["Key"]: t["Value"] for t in tag_set}
+
     def read(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()  # type: ignore[no-any-return]
 

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import textwrap
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -27,6 +28,7 @@ from airflow_provider_hailuo.links.hailuo import HailuoS3ObjectLink, s3_console_
 from airflow_provider_hailuo.transfers.hailuo_to_s3 import (
     DEFAULT_TRANSFER_CONFIG_ARGS,
     HailuoToS3Operator,
+    HailuoTransferIntegrityError,
     build_transfer_config,
     default_s3_key,
     sanitise_key_part,
@@ -71,6 +73,29 @@ def expected_key(video: Video, run_id: str = RUN_ID) -> str:
     return default_s3_key("hailuo_to_s3_test", run_id, video.video_task_id, video.file_id)
 
 
+def composite_crc32(data: bytes, part_size: int) -> str:
+    """S3's composite checksum of a multipart object, computed here independently of the provider."""
+    parts = [data[i : i + part_size] for i in range(0, len(data), part_size)]
+    joined = b"".join(zlib.crc32(p).to_bytes(4, "big") for p in parts)
+    return base64.b64encode(zlib.crc32(joined).to_bytes(4, "big")).decode()
+
+
+def fail_calls(monkeypatch: pytest.MonkeyPatch, failures: dict[str, str]) -> None:
+    """Make the named S3 operations answer the given error code (what a real S3 does without a permission)."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    original = BaseClient._make_api_call
+
+    def failing(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if operation_name in failures:
+            code = failures[operation_name]
+            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", failing)
+
+
 # -- the happy paths -------------------------------------------------------------------------------
 
 
@@ -102,12 +127,22 @@ def test_multipart_stream_is_byte_identical(
     assert s3_calls["UploadPart"] == 4  # 20 MiB in 5 MiB parts, straight from the stream
     assert s3_calls["CompleteMultipartUpload"] == 1
     assert s3.open_uploads() == []
-    # S3 recomputed the full-object SHA-256 during the metadata copy and it matched.
+    # No copy of the object: the hash goes into a tag, the file id (known up front) into metadata.
+    assert s3_calls["CopyObject"] == 0
+    assert s3_calls["PutObjectTagging"] == 1
+    assert s3.tags(key) == {"sha256": video.sha256}
+    assert s3.client.head_object(Bucket=s3.bucket, Key=key)["Metadata"] == {
+        "hailuo-file-id": video.file_id,
+        "hailuo-video-task-id": video.video_task_id,
+    }
+    # S3's checksum of the finished object is the composite CRC32 of 5 MiB parts of exactly these bytes,
+    # and the operator compared it with the parts it sent.
     head = s3.client.head_object(Bucket=s3.bucket, Key=key, ChecksumMode="ENABLED")
-    assert head["ChecksumSHA256"] == base64.b64encode(bytes.fromhex(video.sha256)).decode()
+    assert head["ChecksumCRC32"].split("-")[0] == composite_crc32(s3.read(key), 5 * MiB)
     assert ti.xcoms["s3_console_url"] == s3_console_url(s3.bucket, key, "us-east-1")
     captured = capsys.readouterr()
     text = captured.out + captured.err  # Airflow 3 task logs go through structlog to the console
+    assert "CRC32 of s3://" in text and "(4 part(s)) matches the downloaded bytes" in text
     assert "(100%)" in text and "/s" in text  # progress: bytes, percent and rate
     assert "sandbox-key" not in text
     assert "expires=" not in text  # the signed URL's query is never logged
@@ -133,6 +168,8 @@ def test_small_video_is_one_put_with_all_metadata(
         "hailuo-video-task-id": video.video_task_id,
         "sha256": video.sha256,
     }
+    assert s3.tags("videos/small.mp4") == {"sha256": video.sha256}
+    assert s3_calls["PutObjectTagging"] == 0  # the tag went with the PUT
 
 
 def test_generation_result_dict_as_file_id(make_video: Callable[..., Video], s3: S3Env) -> None:
@@ -202,29 +239,67 @@ def test_unfinished_video_task_fails_retryably(sandbox: Any, s3: S3Env) -> None:
     assert not isinstance(info.value, AirflowFailException)  # a later Airflow retry may find it done
 
 
-def test_encryption_storage_class_and_extra_args_survive_the_metadata_copy(
+ARCHIVE_ARGS: dict[str, Any] = {
+    "encrypt": True,
+    "storage_class": "STANDARD_IA",
+    "s3_extra_args": {
+        "Metadata": {"team": "video"},
+        "CacheControl": "max-age=60",
+        "Tagging": "env=prod&owner=ml",
+    },
+    "transfer_config_args": SMALL_PARTS,
+}
+
+
+def test_encryption_storage_class_tags_and_extra_args_are_kept(
     make_video: Callable[..., Video], s3: S3Env, s3_calls: Counter[str]
 ) -> None:
     video = make_video(12 * MiB)
-    op = make_operator(
-        file_id=video.file_id,
-        s3_bucket=s3.bucket,
-        s3_key=f"s3://{s3.bucket}/archive/v.mp4",
-        encrypt=True,
-        storage_class="STANDARD_IA",
-        s3_extra_args={"Metadata": {"team": "video"}, "CacheControl": "max-age=60"},
-        transfer_config_args=SMALL_PARTS,
-    )
+    op = make_operator(file_id=video.file_id, s3_bucket=s3.bucket, s3_key=f"s3://{s3.bucket}/archive/v.mp4",
+                       **ARCHIVE_ARGS)  # fmt: skip
     result, _, _ = run(op)
 
-    assert s3_calls["CopyObject"] == 1
+    assert s3_calls["CopyObject"] == 0
     head = s3.client.head_object(Bucket=s3.bucket, Key="archive/v.mp4")
     assert head["ServerSideEncryption"] == "AES256"
     assert head["StorageClass"] == "STANDARD_IA"
     assert head["CacheControl"] == "max-age=60"
     assert head["ContentType"] == "video/mp4"
-    assert head["Metadata"] == {"team": "video", "hailuo-file-id": video.file_id, "sha256": video.sha256}
+    assert head["Metadata"] == {"team": "video", "hailuo-file-id": video.file_id}
+    # The caller's tags are kept when the operator adds its own.
+    assert s3.tags("archive/v.mp4") == {"env": "prod", "owner": "ml", "sha256": video.sha256}
     assert result["sha256"] == video.sha256
+
+
+def test_without_tagging_permission_the_hash_goes_into_metadata_by_a_copy(
+    make_video: Callable[..., Video],
+    s3: S3Env,
+    s3_calls: Counter[str],
+    sandbox: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A role without s3:PutObjectTagging/GetObjectTagging still gets a verified, idempotent transfer."""
+    video = make_video(12 * MiB)
+    fail_calls(monkeypatch, {"PutObjectTagging": "AccessDenied", "GetObjectTagging": "AccessDenied"})
+    key = "archive/untagged.mp4"
+    op_args = {"file_id": video.file_id, "s3_bucket": s3.bucket, "s3_key": key, **ARCHIVE_ARGS}
+    result, _, _ = run(make_operator(**op_args))
+
+    assert s3_calls["CopyObject"] == 1
+    head = s3.client.head_object(Bucket=s3.bucket, Key=key)
+    assert head["Metadata"] == {"team": "video", "hailuo-file-id": video.file_id, "sha256": video.sha256}
+    assert head["ServerSideEncryption"] == "AES256"  # the copy keeps what the upload set
+    assert head["StorageClass"] == "STANDARD_IA"
+    assert head["CacheControl"] == "max-age=60"
+    assert hashlib.sha256(s3.read(key)).hexdigest() == video.sha256 == result["sha256"]
+    captured = capsys.readouterr()
+    assert "Grant s3:PutObjectTagging" in captured.out + captured.err
+
+    downloads = sandbox.stats()["downloads"]
+    again, _, _ = run(make_operator(**op_args))
+    assert again == result
+    assert sandbox.stats()["downloads"] == downloads
 
 
 # -- faults ---------------------------------------------------------------------------------------
@@ -297,24 +372,51 @@ def test_failed_download_leaves_no_parts_and_no_object(
     assert s3.keys() == []
 
 
+@pytest.mark.parametrize(
+    "failures",
+    [
+        {"PutObjectTagging": "InternalError"},
+        {"PutObjectTagging": "AccessDenied", "CopyObject": "InternalError"},
+    ],
+    ids=["tagging-fails", "fallback-copy-fails"],
+)
 def test_failure_after_upload_removes_the_object(
-    make_video: Callable[..., Video], s3: S3Env, monkeypatch: pytest.MonkeyPatch
+    make_video: Callable[..., Video], s3: S3Env, monkeypatch: pytest.MonkeyPatch, failures: dict[str, str]
 ) -> None:
-    """The upload completed but the metadata copy failed: the object without sha256 must not stay."""
-    from botocore.client import BaseClient
+    """The upload completed but storing its sha256 failed: the object without sha256 must not stay."""
     from botocore.exceptions import ClientError
 
     video = make_video(12 * MiB)
+    fail_calls(monkeypatch, failures)
+    op = make_operator(file_id=video.file_id, s3_bucket=s3.bucket, transfer_config_args=SMALL_PARTS)
+    with pytest.raises(ClientError, match="InternalError"):
+        run(op)
+    assert s3.keys() == []
+    assert s3.open_uploads() == []
+
+
+@pytest.mark.parametrize("size", [300_000, 12 * MiB], ids=["single-put", "multipart"])
+def test_checksum_mismatch_fails_and_leaves_nothing(
+    make_video: Callable[..., Video], s3: S3Env, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """If S3's checksum of the object is not what the bytes sent give, the object is not kept."""
+    from botocore.client import BaseClient
+
+    video = make_video(size)
     original = BaseClient._make_api_call
 
-    def failing_copy(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-        if operation_name == "CopyObject":
-            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, operation_name)
-        return original(self, operation_name, api_params)
+    def tampered_head(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        answer = original(self, operation_name, api_params)
+        if operation_name == "HeadObject" and "ChecksumCRC32" in answer:
+            value = answer["ChecksumCRC32"]
+            answer["ChecksumCRC32"] = ("AAAAAA==" if not value.startswith("AAAAAA") else "AQEBAQ==") + (
+                "-3" if "-" in value else ""
+            )
+        return answer
 
-    monkeypatch.setattr(BaseClient, "_make_api_call", failing_copy)
+    monkeypatch.setattr(BaseClient, "_make_api_call", tampered_head)
     op = make_operator(file_id=video.file_id, s3_bucket=s3.bucket, transfer_config_args=SMALL_PARTS)
-    with pytest.raises(ClientError, match="injected"):
+    with pytest.raises(HailuoTransferIntegrityError, match="S3 reports CRC32"):
         run(op)
     assert s3.keys() == []
     assert s3.open_uploads() == []
@@ -342,14 +444,16 @@ def test_killed_attempt_leftovers_are_cleaned_up_first(
 # -- idempotency and replace ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("size", [6 * MiB, 12 * MiB], ids=["single-put", "multipart"])
 def test_rerun_is_idempotent_without_downloading(
-    make_video: Callable[..., Video], s3: S3Env, sandbox: Any
+    make_video: Callable[..., Video], s3: S3Env, sandbox: Any, size: int
 ) -> None:
-    video = make_video(6 * MiB)
-    first, _, _ = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket))
+    video = make_video(size)
+    op_args = {"file_id": video.file_id, "s3_bucket": s3.bucket, "transfer_config_args": SMALL_PARTS}
+    first, _, _ = run(make_operator(**op_args))
     downloads = sandbox.stats()["downloads"]
 
-    second, ti, events = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket))
+    second, ti, events = run(make_operator(**op_args))
 
     assert second == first
     assert sandbox.stats()["downloads"] == downloads
@@ -381,6 +485,47 @@ def test_same_file_without_sha256_is_an_interrupted_attempt_and_replaced(
     )
     result, _, _ = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket, s3_key=key))
     assert s3.sha256_metadata(key) == video.sha256 == result["sha256"]
+    assert hashlib.sha256(s3.read(key)).hexdigest() == video.sha256
+
+
+def test_multipart_object_without_its_sha256_tag_is_replaced(
+    make_video: Callable[..., Video], s3: S3Env, sandbox: Any
+) -> None:
+    """A worker killed between the upload and the tag leaves the object untagged: the retry redoes it."""
+    video = make_video(12 * MiB)
+    key = "untagged.mp4"
+    op_args = {
+        "file_id": video.file_id,
+        "s3_bucket": s3.bucket,
+        "s3_key": key,
+        "transfer_config_args": SMALL_PARTS,
+    }
+    run(make_operator(**op_args))
+    s3.client.delete_object_tagging(Bucket=s3.bucket, Key=key)
+    downloads = sandbox.stats()["downloads"]
+
+    result, _, _ = run(make_operator(**op_args))
+    assert sandbox.stats()["downloads"] == downloads + 1
+    assert s3.tags(key) == {"sha256": video.sha256} and result["sha256"] == video.sha256
+
+
+@pytest.mark.parametrize(
+    ("tagging", "message"),
+    [
+        ("&".join(f"k{i}=v" for i in range(10)), "at most 9"),
+        ("sha256=abc", "operator's own"),
+    ],
+)
+def test_caller_tags_that_leave_no_room_fail_before_downloading(
+    make_video: Callable[..., Video], s3: S3Env, sandbox: Any, tagging: str, message: str
+) -> None:
+    video = make_video()
+    downloads = sandbox.stats()["downloads"]
+    op = make_operator(file_id=video.file_id, s3_bucket=s3.bucket, s3_extra_args={"Tagging": tagging})
+    with pytest.raises(AirflowFailException, match=message):
+        run(op)
+    assert sandbox.stats()["downloads"] == downloads
+    assert s3.keys() == []
 
 
 # -- Airflow integration --------------------------------------------------------------------------
