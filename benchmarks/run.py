@@ -91,7 +91,7 @@ def _transfer_series(report: Mapping[str, Any]) -> dict[str, list[tuple[float, f
     return out
 
 
-def run_transfer(quick: bool, plots: str | None) -> dict[str, Any]:
+def run_transfer(quick: bool, plots: str | None, repeat: int = 1) -> dict[str, Any]:
     """Run benchmarks/transfer_memory.py (maintained separately) as a subprocess, if it exists.
 
     It prints its own table; its JSON report (``--json PATH``) is kept for ``--json`` and the plot.
@@ -114,6 +114,8 @@ def run_transfer(quick: bool, plots: str | None) -> dict[str, Any]:
             cmd.append("--json-only")  # table on stderr (shown), JSON alone on stdout (kept)
         if "--json" in usage:
             cmd += ["--json", out_json]
+        if repeat > 1 and "--repeat" in usage:
+            cmd += ["--repeat", str(repeat)]
         if quick:
             if "--quick" in usage:
                 cmd.append("--quick")
@@ -202,7 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only this section (repeatable); default: all three",
     )
     parser.add_argument(
-        "--repeat", type=int, default=1, help="triggerer: rounds per (N, implementation), medians reported"
+        "--repeat",
+        type=int,
+        default=1,
+        help="triggerer and transfer: rounds per configuration, interleaved; medians reported",
     )
     parser.add_argument("--json", help="write every section's results to this JSON file")
     parser.add_argument("--plots", help="write PNG plots into this folder (needs matplotlib), e.g. docs/img")
@@ -226,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     runners = {
         "triggerer": ("Triggerer scale", lambda: run_triggerer(args.quick, args.plots, args.repeat)),
-        "transfer": ("Transfer memory", lambda: run_transfer(args.quick, args.plots)),
+        "transfer": ("Transfer memory", lambda: run_transfer(args.quick, args.plots, args.repeat)),
         "worker": ("Worker-slot time", run_worker_time),
     }
     for section in sections:

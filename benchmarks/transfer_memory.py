@@ -14,13 +14,18 @@ parent also samples the child's ``VmRSS`` every 20 ms as a cross-check.
 Modes:
   ours          transfer_hailuo_file_to_s3 (the operator's core) with the operator's defaults
   ours-untuned  the same code with boto3's default concurrency/buffering (10 threads, 10 parts)
+  ours-no-tags  ours for a role without s3:PutObjectTagging: the sha256 goes into metadata by a
+                server-side copy (the operator's fallback, and its only way before tags were used)
   seed          requests.get(url).content, then one put_object
   upload_file   boto3 upload_file of the same bytes from a local file (throughput baseline)
+
+With ``--repeat R`` every size runs all modes R times, interleaved (the order rotates each round);
+the summary shows medians, and "x upload_file" is the median of the same-round throughput ratios.
 
 Usage::
 
     python benchmarks/transfer_memory.py                      # 64M, 512M, 2G; all modes
-    python benchmarks/transfer_memory.py --sizes 64M,512M --modes ours,seed
+    python benchmarks/transfer_memory.py --sizes 64M,512M --modes ours,seed --repeat 3
 
 Prints a table, then one JSON document on stdout (the table goes to stderr with ``--json-only``).
 """
@@ -46,7 +51,9 @@ from typing import Any
 MiB = 1 << 20
 API_KEY = "sandbox-key"
 BUCKET = "hailuo-bench"
-MODES = ("ours", "ours-untuned", "seed", "upload_file")
+MODES = ("ours", "ours-untuned", "ours-no-tags", "seed", "upload_file")
+DEFAULT_MODES = MODES
+BASELINE = "upload_file"
 BOTO3_DEFAULT_TRANSFER = {"max_concurrency": 10, "max_in_memory_upload_chunks": 10}
 
 
@@ -80,12 +87,14 @@ def child(args: argparse.Namespace) -> None:
 
     hook = HailuoHook(settings=HailuoConnectionSettings(API_KEY, args.sandbox_url, None, 60.0))
     work: Any
-    if args.child in ("ours", "ours-untuned"):
+    if args.child in ("ours", "ours-untuned", "ours-no-tags"):
         overrides = (
             BOTO3_DEFAULT_TRANSFER if args.child == "ours-untuned" else json.loads(args.transfer_config)
         )
         s3_hook = make_s3_hook("aws_default", overrides)
         s3_hook.get_conn()
+        if args.child == "ours-no-tags":
+            _refuse_tagging()
 
         def work() -> dict[str, Any]:
             result = transfer_hailuo_file_to_s3(
@@ -132,6 +141,21 @@ def child(args: argparse.Namespace) -> None:
     seconds = time.perf_counter() - started
     peak = _proc_status_kb("self", "VmHWM") or 0
     print(json.dumps({"baseline_kb": baseline, "peak_kb": peak, "seconds": seconds, **outcome}), flush=True)
+
+
+def _refuse_tagging() -> None:
+    """Answer tagging calls as S3 does for a role without the permission, so the copy fallback runs."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    original = BaseClient._make_api_call
+
+    def refuse(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if operation_name in ("PutObjectTagging", "GetObjectTagging"):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "benchmark"}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = refuse  # type: ignore[method-assign]
 
 
 # -- parent: servers, videos, children ----------------------------------------------------------------
@@ -205,7 +229,9 @@ def run_child(mode: str, env: dict[str, str], **params: str) -> dict[str, Any]:
     return data
 
 
-def measure(sizes: list[int], modes: list[str], workdir: str, transfer_config: str) -> list[dict[str, Any]]:
+def measure(
+    sizes: list[int], modes: list[str], workdir: str, transfer_config: str, repeat: int = 1
+) -> list[dict[str, Any]]:
     from airflow_provider_hailuo.hooks.hailuo import HailuoConnectionSettings, HailuoHook
     from airflow_provider_hailuo.sandbox import SandboxConfig, SandboxServer
 
@@ -240,9 +266,11 @@ def measure(sizes: list[int], modes: list[str], workdir: str, transfer_config: s
             path = os.path.join(workdir, f"video-{file_id}.mp4")
             if "upload_file" in modes:
                 hook.download_file(file_id, path)
-            for mode in modes:
-                key = f"bench/{mode}/{file_id}.mp4"
-                print(f"  {mode:<13} {size / MiB:>6.0f} MiB ...", file=sys.stderr, flush=True)
+            for round_no, mode in _schedule(modes, repeat):
+                key = f"bench/{mode}/{round_no}/{file_id}.mp4"
+                print(
+                    f"  {mode:<13} {size / MiB:>6.0f} MiB (round {round_no}) ...", file=sys.stderr, flush=True
+                )
                 data = run_child(
                     mode,
                     env,
@@ -261,6 +289,7 @@ def measure(sizes: list[int], modes: list[str], workdir: str, transfer_config: s
                 rows.append(
                     {
                         "mode": mode,
+                        "round": round_no,
                         "size_mib": round(size / MiB),
                         "seconds": round(data["seconds"], 2),
                         "throughput_mib_s": round(size / MiB / data["seconds"], 1),
@@ -275,6 +304,50 @@ def measure(sizes: list[int], modes: list[str], workdir: str, transfer_config: s
             with contextlib.suppress(OSError):
                 os.unlink(path)
     return rows
+
+
+def _schedule(modes: list[str], repeat: int) -> list[tuple[int, str]]:
+    """Every mode once per round; the order rotates so no mode always runs first (or last)."""
+    order: list[tuple[int, str]] = []
+    for round_no in range(1, max(1, repeat) + 1):
+        shift = (round_no - 1) % len(modes)
+        order += [(round_no, mode) for mode in modes[shift:] + modes[:shift]]
+    return order
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Medians per (mode, size) and the median same-round throughput ratio to ``upload_file``."""
+    baseline = {(r["size_mib"], r["round"]): r["throughput_mib_s"] for r in rows if r["mode"] == BASELINE}
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["mode"], row["size_mib"]), []).append(row)
+    summary = []
+    for (mode, size), members in groups.items():
+        ratios = [
+            r["throughput_mib_s"] / baseline[(size, r["round"])]
+            for r in members
+            if baseline.get((size, r["round"]))
+        ]
+        throughputs = [r["throughput_mib_s"] for r in members]
+        summary.append(
+            {
+                "mode": mode,
+                "size_mib": size,
+                "rounds": len(members),
+                "throughput_mib_s": round(_median(throughputs), 1),
+                "throughput_range": f"{min(throughputs):.0f}-{max(throughputs):.0f}",
+                "x_upload_file": round(_median(ratios), 2) if ratios else None,
+                "peak_growth_mib": round(_median([r["peak_growth_mib"] for r in members]), 1),
+                "verified": all(r["verified"] for r in members),
+            }
+        )
+    return summary
 
 
 def sandbox_sha256(base_url: str, file_id: str) -> str:
@@ -295,19 +368,33 @@ def _shared_helpers() -> Any:
     return common
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    headers = ["mode", "size MiB", "seconds", "MiB/s", "peak growth MiB", "sampled growth MiB", "verified"]
+def table(summary: list[dict[str, Any]]) -> str:
+    headers = [
+        "mode",
+        "size MiB",
+        "rounds",
+        "MiB/s (median)",
+        "MiB/s range",
+        "x upload_file",
+        "peak growth MiB",
+        "verified",
+    ]
     keys = [
         "mode",
         "size_mib",
-        "seconds",
+        "rounds",
         "throughput_mib_s",
+        "throughput_range",
+        "x_upload_file",
         "peak_growth_mib",
-        "sampled_growth_mib",
         "verified",
     ]
-    title = "Peak RSS growth of the transferring process above its ready state (VmHWM), and throughput"
-    return str(_shared_helpers().format_table(headers, [[r[k] for k in keys] for r in rows], title=title))
+    title = (
+        "Throughput, its same-round ratio to upload_file (medians), and peak RSS growth of the "
+        "transferring process above its ready state (VmHWM)"
+    )
+    cells = [[r[k] if r[k] is not None else "-" for k in keys] for r in summary]
+    return str(_shared_helpers().format_table(headers, cells, title=title))
 
 
 def main() -> None:
@@ -316,8 +403,12 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="64M,512M,2G", help="comma-separated video sizes (K, M, G)")
     parser.add_argument(
-        "--modes", default=",".join(MODES), help=f"comma-separated subset of {', '.join(MODES)}"
+        "--modes", default=",".join(DEFAULT_MODES), help=f"comma-separated subset of {', '.join(MODES)}"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds per size, interleaved; medians reported"
+    )
+    parser.add_argument("--quick", action="store_true", help="one 8 MiB video, ours and the seed's way")
     parser.add_argument(
         "--transfer-config",
         default="{}",
@@ -332,6 +423,8 @@ def main() -> None:
     if args.child:
         child(args)
         return
+    if args.quick:
+        args.sizes, args.modes = "8M", "ours,seed"
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = set(modes) - set(MODES)
@@ -344,19 +437,26 @@ def main() -> None:
     common = _shared_helpers()
     machine = common.machine_info()
     try:
-        rows = measure(sizes, modes, workdir, args.transfer_config)
+        rows = measure(sizes, modes, workdir, args.transfer_config, args.repeat)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     from airflow_provider_hailuo.transfers.hailuo_to_s3 import DEFAULT_TRANSFER_CONFIG_ARGS
 
     out = sys.stderr if args.json_only else sys.stdout
+    summary = summarise(rows)
     print(common.describe_machine(machine), file=out)
-    print(table(rows), file=out, flush=True)
+    print(table(summary), file=out, flush=True)
     report = {
         "benchmark": "transfer_memory",
         "machine": machine,
         "operator_transfer_config": DEFAULT_TRANSFER_CONFIG_ARGS,
         "transfer_config_overrides": json.loads(args.transfer_config),
+        "repeat": args.repeat,
+        "summary": summary,
+        "series": {
+            mode: [(r["size_mib"] * MiB, r["peak_growth_mib"] * MiB) for r in summary if r["mode"] == mode]
+            for mode in modes
+        },
         "results": rows,
     }
     text = json.dumps(report, indent=2)
