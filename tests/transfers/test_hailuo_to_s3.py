@@ -148,6 +148,25 @@ def test_multipart_stream_is_byte_identical(
     assert "expires=" not in text  # the signed URL's query is never logged
 
 
+@pytest.mark.parametrize("size", [300_000, 12 * MiB], ids=["single-put", "multipart"])
+def test_sha256_part_checksums_are_compared_too(
+    make_video: Callable[..., Video], s3: S3Env, size: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    video = make_video(size)
+    op = make_operator(
+        file_id=video.file_id,
+        s3_bucket=s3.bucket,
+        checksum_algorithm="SHA256",
+        transfer_config_args=SMALL_PARTS,
+    )
+    result, _, _ = run(op)
+    head = s3.client.head_object(Bucket=s3.bucket, Key=result["key"], ChecksumMode="ENABLED")
+    assert "ChecksumSHA256" in head
+    captured = capsys.readouterr()
+    parts = 1 if size < 5 * MiB else 3
+    assert f"S3's SHA256 of s3://{s3.bucket}/{result['key']} ({parts} part(s)) matches" in captured.out
+
+
 def test_small_video_is_one_put_with_all_metadata(
     make_video: Callable[..., Video], s3: S3Env, s3_calls: Counter[str]
 ) -> None:
