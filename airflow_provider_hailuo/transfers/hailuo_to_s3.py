@@ -509,7 +509,9 @@ def _upload_streaming(
             key,
             code,
         )
-        _store_sha256_by_copy(client, bucket, key, head["ETag"], {**meta, META_SHA256: sha256}, plan, written)
+        _store_sha256_by_copy(
+            client, bucket, key, head["ETag"], size, {**meta, META_SHA256: sha256}, plan, written
+        )
     return sha256, size
 
 
@@ -518,6 +520,7 @@ def _store_sha256_by_copy(
     bucket: str,
     key: str,
     etag: str,
+    size: int,
     final_meta: dict[str, str],
     plan: _UploadPlan,
     written: set[str],
@@ -530,7 +533,6 @@ def _store_sha256_by_copy(
             if name in upload_args:
                 copy_args[f"CopySource{name}"] = upload_args[name]
     source = {"Bucket": bucket, "Key": key}
-    size = int(client.head_object(Bucket=bucket, Key=key, **_head_args(upload_args))["ContentLength"])
     try:
         if size <= MAX_SINGLE_COPY_BYTES:
             if "ChecksumAlgorithm" in upload_args:
