@@ -852,13 +852,16 @@ def cmd_generate(rt: Runtime) -> int:
     if not args.no_wait:
         _check_destination(rt, dest, None)
     hook = rt.hook()
-    from airflow_provider_hailuo.exceptions import HailuoTransportError
+    from airflow_provider_hailuo.exceptions import HailuoError
+    from airflow_provider_hailuo.retry import create_may_have_happened
 
     started = time.monotonic()
     try:
         task_id = hook.create_video_generation_from_payload(payload)
-    except HailuoTransportError as err:
-        if err.request_sent:
+    except HailuoError as err:
+        # The same rule the operator applies: a timeout, a 500/504 or a garbled answer after the request
+        # went out may hide a created, billed task; never suggest simply running the command again.
+        if create_may_have_happened(err):
             raise CliError(
                 ExitCode.NETWORK,
                 f"the create call failed after the request was sent ({err}). A video task may exist and be "

@@ -80,12 +80,25 @@ class HailuoConnectionSettings:
         )
 
 
-def settings_from_connection(conn: Any) -> HailuoConnectionSettings:
-    extra: Mapping[str, Any] = {}
+async def _async_extra(conn: Any) -> Mapping[str, Any]:
+    """The connection's extras without blocking the loop or calling the supervisor from it."""
     try:
+        from airflow.providers.common.compat.connection import get_async_extra_dejson
+    except ImportError:  # pragma: no cover - older common.compat: the same thing by hand
+        from asgiref.sync import sync_to_async
+
+        return dict(await sync_to_async(lambda: conn.extra_dejson)() or {})
+    return dict(await get_async_extra_dejson(conn) or {})
+
+
+def settings_from_connection(conn: Any, extra: Mapping[str, Any] | None = None) -> HailuoConnectionSettings:
+    """Settings from a connection; ``extra`` is given by async callers, which must not read ``extra_dejson``.
+
+    (On an event loop, ``extra_dejson`` masks secrets with a synchronous call to the supervisor, which
+    fails there on Airflow before 3.3.2; swallowing that failure silently dropped every extra.)
+    """
+    if extra is None:
         extra = conn.extra_dejson or {}
-    except Exception:
-        extra = {}
     api_key = conn.password or extra.get("api_key") or ""
     if not api_key:
         raise HailuoConfigurationError(
@@ -142,7 +155,11 @@ def shared_client_session() -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
             limit=256, limit_per_host=64, ttl_dns_cache=300, keepalive_timeout=60
         )
-        session = aiohttp.ClientSession(connector=connector, headers={"Accept": "application/json"})
+        # trust_env: HTTP(S)_PROXY / NO_PROXY apply as they do to requests on the sync path, so a worker
+        # and a triggerer behind the same corporate proxy both reach MiniMax.
+        session = aiohttp.ClientSession(
+            connector=connector, headers={"Accept": "application/json"}, trust_env=True
+        )
         _ASYNC_SESSIONS[loop] = session
     return session
 
@@ -232,7 +249,7 @@ class HailuoHook(BaseHook):
             conn = await get_async_connection(self.hailuo_conn_id)
         except ImportError:  # pragma: no cover - common.compat always ships with the amazon provider
             conn = await BaseHook.aget_connection(self.hailuo_conn_id)
-        settings = settings_from_connection(conn)
+        settings = settings_from_connection(conn, await _async_extra(conn))
         _ASYNC_SETTINGS[self.hailuo_conn_id] = (now + ASYNC_SETTINGS_TTL, settings)
         return settings
 

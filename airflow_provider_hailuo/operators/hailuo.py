@@ -8,7 +8,7 @@ video paid for and orphaned. A retry reads the id back and re-attaches instead o
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -103,7 +103,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
 
     :param prompt: what the video shows; may hold camera commands such as ``[Push in]`` / ``[推进]``.
     :param model: a MiniMax model name (default ``MiniMax-Hailuo-02``).
-    :param duration: seconds, 6 or 10 where the model allows it.
+    :param duration: seconds, 6 or 10 where the model allows it; None sends none (MiniMax's default, 6 s).
     :param resolution: ``512P``, ``720P``, ``768P`` or ``1080P``; default the model's.
     :param first_frame_image: local path, bytes, http(s) URL, data URL or ``s3://bucket/key``.
     :param last_frame_image: same forms; with ``first_frame_image`` on MiniMax-Hailuo-02.
@@ -126,6 +126,9 @@ class HailuoVideoGenerationOperator(BaseOperator):
         "last_frame_image",
         "subject_reference",
         "callback_url",
+        "prompt_optimizer",
+        "fast_pretreatment",
+        "aigc_watermark",
         "extra_params",
         "hailuo_conn_id",
         "aws_conn_id",
@@ -138,7 +141,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         *,
         prompt: str | None = None,
         model: str = DEFAULT_MODEL,
-        duration: int | str | None = 6,
+        duration: int | str | None = None,
         resolution: str | None = None,
         prompt_optimizer: bool | None = None,
         fast_pretreatment: bool | None = None,
@@ -198,13 +201,26 @@ class HailuoVideoGenerationOperator(BaseOperator):
             return f"{self.model}: subject reference"
         return f"{self.model}: image to video"
 
-    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
-        super().render_template_fields(context, jinja_env)
+    def _do_render_template_fields(
+        self,
+        parent: Any,
+        template_fields: Iterable[str],
+        context: Context,
+        jinja_env: Any,
+        seen_oids: set[int],
+    ) -> None:
+        """Render, then keep base64 and raw bytes out of the rendered fields stored and shown in the UI.
+
+        Hooked here rather than in ``render_template_fields`` because a mapped task renders its unmapped
+        copy through this method only.
+        """
+        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
+        if parent is not self:  # a nested object being rendered, not this operator
+            return
         self._images = {
             name: getattr(self, name)
             for name in ("first_frame_image", "last_frame_image", "subject_reference")
         }
-        # Rendered fields are stored and shown in the UI: keep base64 and raw bytes out of them.
         for name, value in self._images.items():
             setattr(self, name, redact_image_reference(value))
 

@@ -152,6 +152,8 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                 await asyncio.sleep(watcher.next_delay(err))
                 continue
             except Exception as err:  # an unexpected bug must end the wait with a clear event, not hang
+                # Labelled as a failed *wait*: the video itself may be fine, and a retry re-attaches to it
+                # instead of being told that MiniMax failed the video.
                 yield TriggerEvent(
                     error_event(
                         self.video_task_id,
@@ -159,6 +161,8 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                         scrub(
                             f"Hailuo video task {self.video_task_id}: unexpected error while polling: {err!r}"
                         ),
+                        None,
+                        REASON_POLLING_FAILED,
                     )
                 )
                 return

@@ -282,6 +282,25 @@ def test_bad_key_missing_key_and_wrong_region_exit_3(
     assert sandbox.stats()["create_calls"] == 0
 
 
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(504, "<html><body>504 Gateway Time-out</body></html>"), (200, "<html>maintenance</html>")],
+    ids=["gateway-timeout", "garbled-200"],
+)
+def test_ambiguous_create_failure_warns_that_a_task_may_be_billed(
+    hailuo: Hailuo, sandbox: Any, status: int, body: str
+) -> None:
+    """After a 504 or a garbled answer the task may exist: the user must not just run it again."""
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mocked:
+        mocked.add(responses.POST, f"{sandbox.url}/v1/video_generation", status=status, body=body)
+        run = hailuo("generate", "--prompt", "a panda", *FAST)
+        assert len(mocked.calls) == 1  # never repeated: a second call could bill a second video
+    assert run.code == ExitCode.NETWORK
+    assert "may exist and be billed" in run.err and "MiniMax console" in run.err
+
+
 def test_moderated_prompt_exits_5(hailuo: Hailuo, sandbox: Any) -> None:
     run = hailuo("generate", "--prompt", "a SANDBOX_SENSITIVE scene", *FAST, "--json")
     assert run.code == ExitCode.MODERATION == 5

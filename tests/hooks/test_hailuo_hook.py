@@ -13,6 +13,7 @@ import requests
 from airflow_provider_hailuo.exceptions import (
     HailuoAuthenticationError,
     HailuoConfigurationError,
+    HailuoError,
     HailuoInputSensitiveError,
     HailuoInsufficientBalanceError,
     HailuoInvalidAPIKeyError,
@@ -298,6 +299,53 @@ async def test_async_connection_lookup(sandbox: Any) -> None:
     await close_shared_client_session()
 
 
+async def test_async_lookup_reads_extras_without_touching_extra_dejson_on_the_loop(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before Airflow 3.3.2, ``extra_dejson`` on the event loop fails (sync call to the supervisor).
+
+    The trigger used to swallow that and run without its extras (no group_id, default timeout, no
+    ``api_key`` extra): here ``extra_dejson`` fails the same way whenever called on a loop thread.
+    """
+    import asyncio
+
+    from airflow.providers.common.compat.connection import get_async_connection
+
+    from airflow_provider_hailuo.hooks.hailuo import clear_connection_cache
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HAILUO_EXTRAS",
+        json.dumps(
+            {
+                "conn_type": "hailuo",
+                "extra": {
+                    "api_key": "key-from-extra",
+                    "base_url": sandbox.url,
+                    "group_id": "g-7",
+                    "request_timeout": "42",
+                },
+            }
+        ),
+    )
+    conn_type = type(await get_async_connection("hailuo_extras"))
+    real = conn_type.extra_dejson
+
+    def guarded(self: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return real.fget(self)  # type: ignore[attr-defined]
+        raise RuntimeError("You cannot use AsyncToSync in the same thread as an async event loop")
+
+    monkeypatch.setattr(conn_type, "extra_dejson", property(guarded))
+    clear_connection_cache()
+    settings = await HailuoHook("hailuo_extras").aget_settings()
+    assert (settings.base_url, settings.group_id, settings.timeout) == (sandbox.url, "g-7", 42.0)
+    assert settings.api_key == "key-from-extra"
+    clear_connection_cache()
+    await close_shared_client_session()
+
+
 def test_settings_from_connection_bad_timeout() -> None:
     class Conn:
         conn_id = "c"
@@ -309,3 +357,30 @@ def test_settings_from_connection_bad_timeout() -> None:
 
     with pytest.raises(HailuoConfigurationError, match="request_timeout"):
         settings_from_connection(Conn())
+
+
+async def test_async_path_honours_proxy_environment(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A triggerer behind a corporate proxy must use it, as requests does on the sync path."""
+    import asyncio
+
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readline())
+        writer.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    await close_shared_client_session()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    try:
+        with pytest.raises(HailuoError):
+            await hook_for(sandbox).aget_video_generation_once("123")
+    finally:
+        server.close()
+        await close_shared_client_session()
+    assert seen and seen[0].startswith(f"GET {sandbox.url}/v1/query/video_generation".encode())

@@ -233,6 +233,40 @@ def test_rendered_fields_hide_base64(sandbox: Any) -> None:
     assert result["status"] == "Success"
 
 
+def test_mapped_instances_hide_base64_too(sandbox: Any) -> None:
+    """A mapped task renders its unmapped copy through another path than render_template_fields."""
+    from airflow.sdk import DAG
+
+    from tests.dags.generation_dags import FIRST
+
+    with DAG("hailuo_mapped_render", schedule=None) as dag:
+        mapped = HailuoVideoGenerationOperator.partial(
+            task_id="gen", model="I2V-01-Director", prompt="hills", poll_interval=0.05
+        ).expand(first_frame_image=[FIRST, FIRST])
+    ti = mock.MagicMock(map_index=1)
+    ctx: dict[str, Any] = {
+        "ti": ti,
+        "task_instance": ti,
+        "dag": dag,
+        "dag_run": mock.MagicMock(conf={}),
+        "params": {},
+    }
+    mapped.render_template_fields(ctx)
+    unmapped = ctx["task"]
+    assert isinstance(unmapped, HailuoVideoGenerationOperator)
+    assert FIRST not in str(unmapped.first_frame_image) and "redacted" in str(unmapped.first_frame_image)
+    # What is sent is still the image itself.
+    assert unmapped._payload()["first_frame_image"] == FIRST
+
+
+def test_boolean_request_fields_are_templated() -> None:
+    operator = op(prompt="x", prompt_optimizer="{{ params.optimise }}", aigc_watermark="{{ 'true' }}")
+    operator.render_template_fields({"ti": mock.MagicMock(), "params": {"optimise": False}}, jinja_env=None)
+    payload = operator._payload()
+    assert payload["prompt_optimizer"] is False and payload["aigc_watermark"] is True
+    assert "duration" not in payload  # left to MiniMax's default (6 s) unless given
+
+
 def test_map_index_template_default_reaches_partial() -> None:
     partial = HailuoVideoGenerationOperator.partial(task_id="m", poll_interval=1)
     assert partial.kwargs["map_index_template"] == DEFAULT_MAP_INDEX_TEMPLATE
@@ -291,6 +325,31 @@ async def test_trigger_timeout_and_permanent_errors(sandbox: Any, monkeypatch: p
     event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05))
     assert event["status"] == "error" and event["error_code"] == 1004
     assert sandbox.stats()["queries"] - before == 1
+    await close_shared_client_session()
+
+
+async def test_unexpected_trigger_error_is_a_failed_wait_not_a_failed_video(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug or an odd exception while polling must not read as "MiniMax failed the video"."""
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+    from airflow_provider_hailuo.operators.hailuo import failure_for_event
+
+    task_id = HailuoHook().create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": "x"})
+
+    async def broken(self: Any, video_task_id: str) -> Any:
+        raise LookupError("connection backend hiccup")
+
+    monkeypatch.setattr(HailuoHook, "aget_video_generation_once", broken)
+    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05))
+    assert event["status"] == "error" and event["reason"] == "polling_failed"
+    err = failure_for_event(event)
+    assert err.retryable and not err.permanent
+    assert "re-attaches" in str(err) and "new (paid) video" not in str(err)
+    sensor = HailuoVideoGenerationSensor(task_id="s", video_task_id=task_id)
+    with pytest.raises(Exception) as info:
+        sensor.execute_complete({}, event)
+    assert not isinstance(info.value, AirflowFailException)  # the sensor's retries still apply
     await close_shared_client_session()
 
 
