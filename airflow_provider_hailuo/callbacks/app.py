@@ -192,7 +192,7 @@ def create_app(
             return _error(413, f"body larger than {max_body_bytes} bytes")
         try:
             body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nested deep
             return _error(400, "body is not JSON")
         if not isinstance(body, dict):
             return _error(400, "body is not a JSON object")

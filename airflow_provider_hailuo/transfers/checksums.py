@@ -59,7 +59,7 @@ def effective_part_size(configured: int) -> int:
 class PartChecksums:
     """Per-part checksums of a stream, fed in order with whatever read sizes the reader uses."""
 
-    def __init__(self, algorithm: str, part_size: int) -> None:
+    def __init__(self, algorithm: str, part_size: int, single_put_limit: int = 0) -> None:
         self.algorithm = algorithm.upper()
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"cannot compute {algorithm} locally; supported: {', '.join(ALGORITHMS)}")
@@ -68,8 +68,20 @@ class PartChecksums:
         self._parts: list[bytes] = []
         self._current: _Digest | None = None
         self._filled = 0
+        # boto3 sends a stream shorter than the multipart threshold in one PUT, whose checksum is that
+        # of the whole object; with a threshold above the part size that spans several of our parts,
+        # so the whole is hashed too, but only while it can still be a single PUT.
+        self._single_put_limit = single_put_limit
+        self._total = 0
+        self._whole: _Digest | None = self._new() if single_put_limit > self.part_size else None
 
     def update(self, data: bytes) -> None:
+        self._total += len(data)
+        if self._whole is not None:
+            if self._total <= self._single_put_limit:
+                self._whole.update(data)
+            else:
+                self._whole = None
         view = memoryview(data)
         while view:
             if self._current is None:
@@ -104,7 +116,12 @@ class PartChecksums:
         for digest in digests:
             combined.update(digest)
         composite = _b64(combined.digest())
-        whole = _b64(digests[0] if digests else self._new().digest()) if len(digests) <= 1 else None
+        if self._whole is not None:
+            whole: str | None = _b64(self._whole.digest())
+        elif len(digests) <= 1:
+            whole = _b64(digests[0] if digests else self._new().digest())
+        else:
+            whole = None
         if reported in (f"{composite}-{len(digests)}", composite, whole):
             return True
         if whole is None and checksum_type == "FULL_OBJECT":

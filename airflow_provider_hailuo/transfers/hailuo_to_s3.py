@@ -10,11 +10,10 @@ every pipeline needs. The design follows from three constraints:
 * **Integrity.** S3 verifies a checksum of every part (``ChecksumAlgorithm``, CRC32 by default, as
   boto3's own default); we compute the same checksums from the bytes leaving the download and compare
   them with the checksum S3 reports for the finished object, which proves that S3 assembled exactly
-  what MiniMax served (``checksums.py``). The SHA-256 of the whole stream, known only at its end, is
-  stored in the object's tag ``sha256`` (one small request) and returned. Objects written in one
-  request (videos under the multipart threshold, most Hailuo videos) also carry it as metadata
-  ``sha256``. Without ``s3:PutObjectTagging`` the hash goes into metadata by one server-side copy of
-  the object onto itself instead (S3 fixes metadata when a multipart upload starts): correct, but the
+  what MiniMax served (``checksums.py``). Only then is the SHA-256 of the whole stream, known only at
+  its end, stored as the object's tag ``sha256`` (one small request): the mark a retry trusts goes on
+  verified bytes only. Without ``s3:PutObjectTagging`` the hash goes into metadata by one server-side
+  copy of the object onto itself instead (S3 fixes metadata when an upload starts): correct, but the
   copy costs as much time as the upload on S3-compatible stores that copy through their own CPU.
 * **Failure leaves nothing behind.** Any failure aborts the multipart upload (boto3 does; we also list
   and abort uploads for the key, and delete an object we completed but could not finish), so there are
@@ -221,6 +220,22 @@ def object_metadata(
     return meta
 
 
+def user_metadata(metadata: object) -> dict[str, str]:
+    """The caller's metadata, lower-cased as S3 stores it, without the names the operator relies on."""
+    if not metadata:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise AirflowFailException(f"s3_extra_args['Metadata'] must be a dict, got {type(metadata).__name__}")
+    meta = {str(k).lower(): str(v) for k, v in metadata.items()}
+    reserved = sorted(k for k in meta if k == META_SHA256 or k.startswith("hailuo-"))
+    if reserved:
+        # A caller's "sha256" would make an unverified object look finished to the next attempt.
+        raise AirflowFailException(
+            f"s3_extra_args['Metadata']: {', '.join(reserved)} are the operator's own names (sha256, hailuo-*)"
+        )
+    return meta
+
+
 def user_tags(upload_args: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The caller's ``Tagging`` (URL-encoded, as boto3 takes it) as pairs, checked against S3's limit."""
     tagging = upload_args.get("Tagging")
@@ -267,6 +282,11 @@ class _PartReader:
         # The part is filled in place inside a BytesIO sized once, and getvalue() then hands its buffer
         # over without copying (CPython), as boto3's own BytesIO(part) does: one copy of each part in
         # memory instead of two (bytearray -> bytes). Measured: about 8 MiB less peak per upload.
+        expected = self._stream.expected_bytes
+        if expected is not None:
+            # Never allocate more than the rest of the video (+1 byte, so the loop sees the end and the
+            # stream checks the size): boto3 asks for a whole threshold just to learn the size.
+            size = min(size, max(expected - self._stream.position, 0) + 1)
         part = io.BytesIO()
         part.seek(size - 1)
         part.write(b"\0")
@@ -317,7 +337,7 @@ def transfer_hailuo_file_to_s3(
     upload_args = dict(extra_args or {})
     if checksum_algorithm:
         upload_args.setdefault("ChecksumAlgorithm", checksum_algorithm.upper())
-    user_meta = {str(k).lower(): str(v) for k, v in dict(upload_args.pop("Metadata", None) or {}).items()}
+    user_meta = user_metadata(upload_args.pop("Metadata", None))
     tags = user_tags(upload_args)
 
     hailuo_file = hailuo_hook.retrieve_file(file_id)
@@ -381,7 +401,7 @@ def transfer_hailuo_file_to_s3(
 
     algorithm = upload_args.get("ChecksumAlgorithm")
     checksums = (
-        PartChecksums(algorithm, config.multipart_chunksize)
+        PartChecksums(algorithm, config.multipart_chunksize, config.multipart_threshold)
         if isinstance(algorithm, str) and algorithm.upper() in ALGORITHMS
         else None
     )
@@ -391,22 +411,20 @@ def transfer_hailuo_file_to_s3(
     stream = HailuoVideoStream(hailuo_hook, file_id, file=hailuo_file, progress=progress)
     try:
         with stream:
-            if expected is not None and expected < config.multipart_threshold:
-                upload = _upload_small
-            else:
-                upload = _upload_streaming
-            sha256, size = upload(
-                client,
-                stream,
-                bucket,
-                key,
-                _UploadPlan(upload_args, user_meta, tags, checksums, config),
-                object_metadata(file_id, video_task_id, model),
-                written,
-                log,
+            plan = _UploadPlan(
+                upload_args,
+                {**user_meta, **object_metadata(file_id, video_task_id, model)},
+                tags,
+                checksums,
+                config,
             )
+            if expected is not None and expected < config.multipart_threshold:
+                _upload_small(client, stream, bucket, key, plan)
+            else:
+                _upload_streaming(client, stream, bucket, key, plan, log)
+            sha256, size = _verify_and_mark(client, stream, bucket, key, plan, written, log)
     except BaseException:
-        _cleanup_after_failure(client, bucket, key, written, log)
+        _cleanup_after_failure(client, bucket, key, written, log, upload_args)
         raise
     elapsed = max(time.monotonic() - started, 1e-6)
     log.info(
@@ -428,50 +446,30 @@ class _UploadPlan:
     """What every upload path needs besides the stream: arguments, tags, checksums, part sizes."""
 
     upload_args: dict[str, Any]
-    user_meta: dict[str, str]
+    #: The caller's metadata and ours (file id, task id, model), without ``sha256``.
+    metadata: dict[str, str]
     tags: list[tuple[str, str]]
     checksums: PartChecksums | None
     config: TransferConfig
 
+    def extra_args(self) -> dict[str, Any]:
+        extra = {**self.upload_args, "Metadata": self.metadata}
+        if self.tags:  # only the caller's: tagging in the PUT needs s3:PutObjectTagging
+            extra["Tagging"] = _tagging_string(self.tags)
+        return extra
 
-def _upload_small(
-    client: Any,
-    stream: HailuoVideoStream,
-    bucket: str,
-    key: str,
-    plan: _UploadPlan,
-    meta: dict[str, str],
-    written: set[str],
-    log: Any,
-) -> tuple[str, int]:
-    """Below the multipart threshold: buffer (bounded by the threshold), hash, one PUT with everything."""
+
+def _upload_small(client: Any, stream: HailuoVideoStream, bucket: str, key: str, plan: _UploadPlan) -> None:
+    """Below the multipart threshold: buffer (no more than the video), one PUT."""
     # The size is below the threshold, so this one read reaches the end (and the stream's size check).
     data = _PartReader(stream, checksums=plan.checksums).read(plan.config.multipart_threshold)
-    sha256 = stream.sha256
-    extra = {
-        **plan.upload_args,
-        "Metadata": {**plan.user_meta, **meta, META_SHA256: sha256},
-        "Tagging": _tagging_string([*plan.tags, (TAG_SHA256, sha256)]),
-    }
-    client.upload_fileobj(io.BytesIO(data), bucket, key, ExtraArgs=extra, Config=plan.config)
-    del data
-    head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED", **_head_args(plan.upload_args))
-    written.add(head["ETag"])
-    _check_stored(head, stream.position, plan, bucket, key, log)
-    return sha256, stream.position
+    client.upload_fileobj(io.BytesIO(data), bucket, key, ExtraArgs=plan.extra_args(), Config=plan.config)
 
 
 def _upload_streaming(
-    client: Any,
-    stream: HailuoVideoStream,
-    bucket: str,
-    key: str,
-    plan: _UploadPlan,
-    meta: dict[str, str],
-    written: set[str],
-    log: Any,
-) -> tuple[str, int]:
-    """Multipart upload straight from the download, a check of what S3 assembled, then the ``sha256`` tag."""
+    client: Any, stream: HailuoVideoStream, bucket: str, key: str, plan: _UploadPlan, log: Any
+) -> None:
+    """Multipart upload straight from the download, a few parts in memory at a time."""
     config = plan.config
     parts = math.ceil((stream.expected_bytes or 0) / config.multipart_chunksize)
     log.info(
@@ -480,13 +478,25 @@ def _upload_streaming(
         format_bytes(config.multipart_chunksize),
         getattr(config, "max_in_memory_upload_chunks", "?"),
     )
-    meta = {**plan.user_meta, **meta}
-    extra = {**plan.upload_args, "Metadata": meta}
-    if plan.tags:
-        extra["Tagging"] = _tagging_string(plan.tags)
     client.upload_fileobj(
-        _PartReader(stream, checksums=plan.checksums), bucket, key, ExtraArgs=extra, Config=config
+        _PartReader(stream, checksums=plan.checksums), bucket, key, ExtraArgs=plan.extra_args(), Config=config
     )
+
+
+def _verify_and_mark(
+    client: Any,
+    stream: HailuoVideoStream,
+    bucket: str,
+    key: str,
+    plan: _UploadPlan,
+    written: set[str],
+    log: Any,
+) -> tuple[str, int]:
+    """Check what S3 holds, then mark it complete with its ``sha256``: the mark only goes on verified bytes.
+
+    The mark is what a retry trusts (no download, no check), so it is written last: as the tag
+    ``sha256``, or, for a role that may not tag, as metadata by a server-side copy onto the object.
+    """
     sha256, size = stream.sha256, stream.position
     head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED", **_head_args(plan.upload_args))
     written.add(head["ETag"])
@@ -509,9 +519,8 @@ def _upload_streaming(
             key,
             code,
         )
-        _store_sha256_by_copy(
-            client, bucket, key, head["ETag"], size, {**meta, META_SHA256: sha256}, plan, written
-        )
+        final_meta = {**plan.metadata, META_SHA256: sha256}
+        _store_sha256_by_copy(client, bucket, key, head["ETag"], size, final_meta, plan, written)
     return sha256, size
 
 
@@ -696,7 +705,9 @@ def _abort_multipart_uploads(client: Any, bucket: str, key: str, log: Any, *, re
     return aborted
 
 
-def _cleanup_after_failure(client: Any, bucket: str, key: str, written: Iterable[str], log: Any) -> None:
+def _cleanup_after_failure(
+    client: Any, bucket: str, key: str, written: Iterable[str], log: Any, upload_args: Mapping[str, Any]
+) -> None:
     """Leave no parts and no object of ours behind; never mask the original error."""
     try:
         _abort_multipart_uploads(client, bucket, key, log, reason="the transfer failed")
@@ -706,15 +717,17 @@ def _cleanup_after_failure(client: Any, bucket: str, key: str, written: Iterable
     if not ours:
         return
     try:
-        head = client.head_object(Bucket=bucket, Key=key)
-    except ClientError:
+        head = client.head_object(Bucket=bucket, Key=key, **_head_args(upload_args))  # SSE-C needs its key
+    except ClientError as err:
+        if err.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 404:
+            log.error("Could not check s3://%s/%s after the failure: %s", bucket, key, err)
         return
     except Exception as err:
         log.error("Could not check s3://%s/%s after the failure: %s", bucket, key, err)
         return
     if head.get("ETag") in ours:
         try:
-            client.delete_object(Bucket=bucket, Key=key)
+            client.delete_object(Bucket=bucket, Key=key, **_owner_args(upload_args))
             log.warning("Deleted the unfinished object s3://%s/%s written by this attempt", bucket, key)
         except Exception as err:
             log.error("Could not delete the unfinished object s3://%s/%s: %s", bucket, key, err)

@@ -258,6 +258,7 @@ def test_old_and_new_token_both_work_during_a_rotation(receiver: Receiver) -> No
         json.dumps({"task_id": "1", "status": "exploded"}).encode(),
         json.dumps({"task_id": "1", "status": "success", "file_id": ""}).encode(),  # success without file
         json.dumps({"challenge": {"nested": True}}).encode(),
+        b"[" * 60000,  # parses into a RecursionError, not a ValueError
     ],
 )
 def test_malformed_body_is_400_without_event(receiver: Receiver, body: bytes) -> None:

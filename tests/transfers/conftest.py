@@ -110,16 +110,25 @@ def make_video(sandbox: Any) -> Callable[..., Video]:
     return make
 
 
+class CallLog(Counter[str]):
+    """Calls per operation name, and the parameters of each call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.params: dict[str, list[dict[str, Any]]] = {}
+
+
 @pytest.fixture
-def s3_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+def s3_calls(monkeypatch: pytest.MonkeyPatch) -> CallLog:
     """Count every AWS API call by operation name (proves multipart was used, or an abort happened)."""
-    calls: Counter[str] = Counter()
+    calls = CallLog()
     lock = threading.Lock()
     original = BaseClient._make_api_call
 
     def record(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
         with lock:
             calls[operation_name] += 1
+            calls.params.setdefault(operation_name, []).append(dict(api_params))
         return original(self, operation_name, api_params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", record)

@@ -34,7 +34,7 @@ from airflow_provider_hailuo.transfers.hailuo_to_s3 import (
     sanitise_key_part,
 )
 
-from .conftest import S3Env, Video
+from .conftest import CallLog, S3Env, Video
 
 MiB = 1 << 20
 RUN_ID = "manual__2026-01-02T03:04:05.678+00:00"
@@ -167,8 +167,8 @@ def test_sha256_part_checksums_are_compared_too(
     assert f"S3's SHA256 of s3://{s3.bucket}/{result['key']} ({parts} part(s)) matches" in captured.out
 
 
-def test_small_video_is_one_put_with_all_metadata(
-    make_video: Callable[..., Video], s3: S3Env, s3_calls: Counter[str]
+def test_small_video_is_one_put_then_its_tag(
+    make_video: Callable[..., Video], s3: S3Env, s3_calls: CallLog
 ) -> None:
     video = make_video(300_000)
     op = make_operator(file_id=video.file_id, video_task_id=video.video_task_id, s3_bucket=s3.bucket,
@@ -179,16 +179,15 @@ def test_small_video_is_one_put_with_all_metadata(
     assert hashlib.sha256(s3.read("videos/small.mp4")).hexdigest() == video.sha256 == result["sha256"]
     assert s3_calls["PutObject"] == 1
     assert s3_calls["CreateMultipartUpload"] == 0
-    assert s3_calls["CopyObject"] == 0  # metadata known before the single PUT: no copy needed
+    assert s3_calls["CopyObject"] == 0
     head = s3.client.head_object(Bucket=s3.bucket, Key="videos/small.mp4")
     assert head["ContentType"] == "video/mp4"
-    assert head["Metadata"] == {
-        "hailuo-file-id": video.file_id,
-        "hailuo-video-task-id": video.video_task_id,
-        "sha256": video.sha256,
-    }
+    assert head["Metadata"] == {"hailuo-file-id": video.file_id, "hailuo-video-task-id": video.video_task_id}
+    # The completion mark goes on after the bytes were checked, not with the PUT (which would also need
+    # s3:PutObjectTagging, the one permission whose absence the operator works around).
+    assert "Tagging" not in s3_calls.params["PutObject"][0]
+    assert s3_calls["PutObjectTagging"] == 1
     assert s3.tags("videos/small.mp4") == {"sha256": video.sha256}
-    assert s3_calls["PutObjectTagging"] == 0  # the tag went with the PUT
 
 
 def test_generation_result_dict_as_file_id(make_video: Callable[..., Video], s3: S3Env) -> None:
@@ -290,21 +289,28 @@ def test_encryption_storage_class_tags_and_extra_args_are_kept(
     assert result["sha256"] == video.sha256
 
 
+@pytest.mark.parametrize("size", [300_000, 12 * MiB], ids=["single-put", "multipart"])
 def test_without_tagging_permission_the_hash_goes_into_metadata_by_a_copy(
     make_video: Callable[..., Video],
     s3: S3Env,
-    s3_calls: Counter[str],
+    s3_calls: CallLog,
     sandbox: Any,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    size: int,
 ) -> None:
     """A role without s3:PutObjectTagging/GetObjectTagging still gets a verified, idempotent transfer."""
-    video = make_video(12 * MiB)
+    video = make_video(size)
     fail_calls(monkeypatch, {"PutObjectTagging": "AccessDenied", "GetObjectTagging": "AccessDenied"})
     key = "archive/untagged.mp4"
+    untagged = {**ARCHIVE_ARGS["s3_extra_args"]}
+    del untagged["Tagging"]  # such a role could not tag in the upload either
     op_args = {"file_id": video.file_id, "s3_bucket": s3.bucket, "s3_key": key, **ARCHIVE_ARGS}
+    op_args["s3_extra_args"] = untagged
     result, _, _ = run(make_operator(**op_args))
 
+    uploads = s3_calls.params.get("PutObject", []) + s3_calls.params.get("CreateMultipartUpload", [])
+    assert uploads and not any("Tagging" in call for call in uploads)
     assert s3_calls["CopyObject"] == 1
     head = s3.client.head_object(Bucket=s3.bucket, Key=key)
     assert head["Metadata"] == {"team": "video", "hailuo-file-id": video.file_id, "sha256": video.sha256}
@@ -319,6 +325,51 @@ def test_without_tagging_permission_the_hash_goes_into_metadata_by_a_copy(
     again, _, _ = run(make_operator(**op_args))
     assert again == result
     assert sandbox.stats()["downloads"] == downloads
+
+
+def test_threshold_above_part_size_single_put_is_still_verified(
+    make_video: Callable[..., Video], s3: S3Env, s3_calls: CallLog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """12 MiB under a 16 MiB threshold goes up in one PUT, though it spans three 5 MiB parts."""
+    video = make_video(12 * MiB)
+    config = {"multipart_threshold": 16 * MiB, "multipart_chunksize": 5 * MiB}
+    result, _, _ = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket, transfer_config_args=config))
+    assert s3_calls["PutObject"] == 1 and s3_calls["CreateMultipartUpload"] == 0
+    assert result["sha256"] == video.sha256
+    assert "matches the downloaded bytes" in capsys.readouterr().out
+
+
+def test_operator_metadata_names_are_refused_before_downloading(
+    make_video: Callable[..., Video], s3: S3Env, sandbox: Any
+) -> None:
+    video = make_video()
+    downloads = sandbox.stats()["downloads"]
+    for meta in ({"sha256": "0" * 64}, {"Hailuo-File-Id": "1"}):
+        op = make_operator(file_id=video.file_id, s3_bucket=s3.bucket, s3_extra_args={"Metadata": meta})
+        with pytest.raises(AirflowFailException, match=r"operator's own names"):
+            run(op)
+    assert sandbox.stats()["downloads"] == downloads and s3.keys() == []
+
+
+def test_buffer_never_exceeds_the_video(make_video: Callable[..., Video], sandbox: Any) -> None:
+    """boto3 asks for a whole multipart threshold to learn the size; a 300 kB video must not cost 1 GiB."""
+    import tracemalloc
+
+    from airflow_provider_hailuo.download import HailuoVideoStream
+    from airflow_provider_hailuo.transfers.hailuo_to_s3 import _PartReader
+
+    video = make_video(300_000)
+    with HailuoVideoStream(HailuoHook(), video.file_id) as stream:
+        reader = _PartReader(stream)
+        tracemalloc.start()
+        try:
+            data = reader.read(1 << 30)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert reader.read(1 << 30) == b""
+    assert hashlib.sha256(data).hexdigest() == video.sha256
+    assert peak < 4 * MiB
 
 
 # -- faults ---------------------------------------------------------------------------------------
@@ -503,7 +554,7 @@ def test_same_file_without_sha256_is_an_interrupted_attempt_and_replaced(
         Bucket=s3.bucket, Key=key, Body=b"partial", Metadata={"hailuo-file-id": video.file_id}
     )
     result, _, _ = run(make_operator(file_id=video.file_id, s3_bucket=s3.bucket, s3_key=key))
-    assert s3.sha256_metadata(key) == video.sha256 == result["sha256"]
+    assert s3.tags(key) == {"sha256": video.sha256} and result["sha256"] == video.sha256
     assert hashlib.sha256(s3.read(key)).hexdigest() == video.sha256
 
 
@@ -683,6 +734,4 @@ def test_dag_generates_and_stores_end_to_end(
     assert result["key"].startswith(f"hailuo/{dag_id}/")
     assert xcoms[("to_s3", "_link_HailuoS3ObjectLink")] == xcoms[("to_s3", "s3_console_url")]
     assert hashlib.sha256(s3.read(result["key"])).hexdigest() == result["sha256"]
-    assert (
-        s3.client.head_object(Bucket=s3.bucket, Key=result["key"])["Metadata"]["sha256"] == result["sha256"]
-    )
+    assert s3.tags(result["key"]) == {"sha256": result["sha256"]}

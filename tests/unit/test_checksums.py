@@ -110,3 +110,14 @@ def test_read_boundaries_never_change_the_result(data: bytes, reads: list[int]) 
     assert sums.matches(composite(data, 256, crc)) is True
     if len(data) <= 256:
         assert sums.matches(b64(crc(data))) is True
+
+
+def test_single_put_above_the_part_size_is_compared_with_the_whole() -> None:
+    """A multipart threshold above the part size sends up to that many bytes in one PUT."""
+    sums = PartChecksums("CRC32", PART, single_put_limit=3 * PART)
+    sums.update(DATA)
+    assert sums.matches(b64(crc(DATA))) is True
+    assert sums.matches(composite(DATA, PART, crc)) is True
+    past = PartChecksums("CRC32", PART, single_put_limit=PART + 1)
+    past.update(DATA)  # longer than the limit: it cannot have been one PUT
+    assert past.matches(b64(crc(DATA)), "FULL_OBJECT") is None
