@@ -181,6 +181,8 @@ class Runtime:
     file_id: str | None = None
     #: True once we wait for a task that exists at MiniMax: failures then say how to pick it up again.
     waiting: bool = False
+    #: True while the create call is in flight: an interruption then may leave a billed task unseen.
+    submitting: bool = False
     _hook: HailuoHook | None = field(default=None, repr=False)
 
     def hook(self) -> HailuoHook:
@@ -856,9 +858,11 @@ def cmd_generate(rt: Runtime) -> int:
     from airflow_provider_hailuo.retry import create_may_have_happened
 
     started = time.monotonic()
+    rt.submitting = True
     try:
         task_id = hook.create_video_generation_from_payload(payload)
     except HailuoError as err:
+        rt.submitting = False  # answered: the error below says what it means
         # The same rule the operator applies: a timeout, a 500/504 or a garbled answer after the request
         # went out may hide a created, billed task; never suggest simply running the command again.
         if create_may_have_happened(err):
@@ -868,6 +872,8 @@ def cmd_generate(rt: Runtime) -> int:
                 "billed: check the MiniMax console before submitting again",
             ) from err
         raise
+    # Cleared only once MiniMax answered: Ctrl-C (not an Exception) keeps it set for the report.
+    rt.submitting = False
     rt.task_id = task_id
     rt.console.result(f"task id: {task_id}")
     if args.no_wait:
@@ -1343,6 +1349,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif rt.file_id:
             message = f"interrupted. Download it later with 'hailuo download {rt.file_id}'"
+        elif rt.submitting:
+            message = (
+                "interrupted while submitting: a video task may exist and be billed: check the MiniMax console "
+                "before submitting again"
+            )
         else:
             message = "interrupted"
         failure = CliError(ExitCode.INTERRUPTED, message, task_id=rt.task_id, file_id=rt.file_id)

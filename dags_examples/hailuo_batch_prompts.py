@@ -2,15 +2,19 @@
 
 Prompts come from ``prompts.txt`` beside this file (one per line) or from ``dag_run.conf["prompts"]``.
 Each prompt becomes one mapped generation task, labelled in the UI with the start of its prompt. The
-``hailuo_api`` pool caps concurrent *submissions* at the account's rate limit (MiniMax: 5 RPM free,
-20 paid): create it with ``airflow pools set hailuo_api 5 "MiniMax Hailuo submissions"``. The wait
-happens deferred, so the pool slots are only held while a task runs in a worker.
+``hailuo_api`` pool caps how many tasks *submit at the same time* (create it with
+``airflow pools set hailuo_api 5 "MiniMax Hailuo submissions"``); the wait happens deferred, so a slot
+is held only for the seconds a task runs in a worker. A pool is not a per-minute limit: MiniMax allows
+5 (free) or 20 (paid) requests per minute, and a large batch can exceed that. A refused create
+(error 1002) created nothing, so the hook retries it with backoff, and the task's own ``retries`` with
+a one-minute ``retry_delay`` take over after that; on Airflow 3.3+ a retry re-attaches to a video it
+already submitted instead of paying again (on 3.0-3.2 use ``retries=0``, see docs/operators.md).
 """
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from airflow.sdk import DAG, task
@@ -47,6 +51,8 @@ with DAG(
         duration=6,
         deferrable=True,
         pool=POOL,
+        retries=2,
+        retry_delay=timedelta(minutes=1),
         poll_interval=float(os.environ.get("HAILUO_EXAMPLE_POLL_INTERVAL", "10")),
     ).expand(prompt=load_prompts())
 

@@ -3,12 +3,15 @@
 Useful when generation should start early and the wait be decoupled from submission, or when the task
 id comes from elsewhere (for example a callback or another system). The sensor defers to the same
 trigger the operator uses and returns the same small dict, so the transfer reads it unchanged.
+
+Retries are set where they are free: the submit task has none (on Airflow 3.0-3.2 a retry after the
+create call would pay for a second video), the sensor only queries and retries freely.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from airflow.sdk import DAG
 
@@ -29,6 +32,7 @@ with DAG(
         task_id="submit_video",
         prompt="A paper boat drifting down a rainy street [Static shot]",
         wait_for_completion=False,
+        retries=0,
     )
     wait = HailuoVideoGenerationSensor(
         task_id="wait_for_video",
@@ -36,5 +40,7 @@ with DAG(
         deferrable=True,
         poke_interval=float(os.environ.get("HAILUO_EXAMPLE_POLL_INTERVAL", "10")),
         timeout=3600,
+        retries=3,
+        retry_delay=timedelta(seconds=30),
     )
     HailuoToS3Operator(task_id="video_to_s3", file_id=wait.output, s3_bucket=BUCKET)

@@ -7,6 +7,8 @@ video paid for and orphaned. A retry reads the id back and re-attaches instead o
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
@@ -42,6 +44,20 @@ if TYPE_CHECKING:
 
 #: Key of the Hailuo task id in the task state store. Renaming it breaks re-attach of in-flight retries.
 STATE_KEY = "hailuo_video_task_id"
+_IMAGE_FIELDS = ("first_frame_image", "last_frame_image", "subject_reference")
+#: What decides which video a request makes; a re-attached video must have been made from the same.
+_REQUEST_FIELDS = (
+    "model",
+    "prompt",
+    "duration",
+    "resolution",
+    "prompt_optimizer",
+    "fast_pretreatment",
+    *_IMAGE_FIELDS,
+    "callback_url",
+    "aigc_watermark",
+    "extra_params",
+)
 #: Shown for each mapped instance in the UI instead of a bare index.
 DEFAULT_MAP_INDEX_TEMPLATE = "{{ task.map_index_label }}"
 DEFAULT_TIMEOUT = 3600.0
@@ -217,10 +233,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
         if parent is not self:  # a nested object being rendered, not this operator
             return
-        self._images = {
-            name: getattr(self, name)
-            for name in ("first_frame_image", "last_frame_image", "subject_reference")
-        }
+        self._images = {name: getattr(self, name) for name in _IMAGE_FIELDS}
         for name, value in self._images.items():
             setattr(self, name, redact_image_reference(value))
 
@@ -266,35 +279,86 @@ class HailuoVideoGenerationOperator(BaseOperator):
             "duration": payload.get("duration") or 6,
         }
 
+    def _request_fingerprint(self) -> str:
+        """A hash of the request as rendered, images by reference: what a re-attached video must match.
+
+        Computed without reading any image (a path, URL or ``s3://`` key is hashed as written), so a
+        retry can re-attach even when an input has been cleaned up since the first try.
+        """
+
+        def stable(value: Any) -> Any:
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+            if isinstance(value, Mapping):
+                return {str(k): stable(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [stable(v) for v in value]
+            if isinstance(value, (str, int, float, bool)) or value is None:
+                return value
+            return repr(value)
+
+        request = {
+            name: stable(self._image(name) if name in _IMAGE_FIELDS else getattr(self, name))
+            for name in _REQUEST_FIELDS
+        }
+        return hashlib.sha256(json.dumps(request, sort_keys=True, default=repr).encode()).hexdigest()
+
+    def _reattach(
+        self, store: Any, fingerprint: str
+    ) -> tuple[str, VideoGenerationStatus, dict[str, Any]] | None:
+        """The video an earlier try of this task instance submitted, if it may still be used."""
+        prior = store.get(STATE_KEY) if store is not None else None
+        if isinstance(prior, Mapping):
+            prior_id, prior_fp = prior.get("video_task_id"), prior.get("request")
+            summary = dict(prior.get("summary") or {})
+        else:  # a bare id, as written by 0.1.0
+            prior_id, prior_fp, summary = prior, None, {}
+        if not prior_id:
+            return None
+        if prior_fp is not None and prior_fp != fingerprint:
+            self.log.warning(
+                "Hailuo task %s was submitted by an earlier try of this task with other parameters (prompt, "
+                "model, images or options changed since, e.g. after a clear); submitting a new video for the "
+                "current ones",
+                prior_id,
+            )
+            return None
+        try:
+            status = self.hook.get_video_generation(str(prior_id))
+        except HailuoAPIError as err:
+            if err.code != 2013:
+                raise
+            self.log.warning(
+                "Stored Hailuo task %s is unknown to MiniMax (%s); submitting anew", prior_id, err
+            )
+            return None
+        if status.status is VideoStatus.FAIL:
+            self.log.warning("Stored Hailuo task %s failed earlier; submitting a new video", prior_id)
+            return None
+        self.log.info(
+            "Re-attaching to Hailuo video task %s (status %s) instead of submitting again",
+            prior_id,
+            status.status.value,
+        )
+        return str(prior_id), status, summary or {"model": self.model}
+
     def _submit_or_reattach(
-        self, context: Context, payload: Mapping[str, Any]
-    ) -> tuple[str, VideoGenerationStatus | None]:
+        self, context: Context
+    ) -> tuple[str, VideoGenerationStatus | None, dict[str, Any]]:
         store = context.get("task_state_store")  # type: ignore[call-overload]
         if store is None:
             self.log.warning(
                 "This Airflow has no task state store (it arrived in 3.3): if this task fails after submitting, "
                 "a retry submits a new video instead of re-attaching."
             )
-        prior = store.get(STATE_KEY) if store is not None else None
-        if prior:
-            try:
-                status = self.hook.get_video_generation(str(prior))
-            except HailuoAPIError as err:
-                if err.code != 2013:
-                    raise
-                self.log.warning(
-                    "Stored Hailuo task %s is unknown to MiniMax (%s); submitting anew", prior, err
-                )
-            else:
-                if status.status is VideoStatus.FAIL:
-                    self.log.warning("Stored Hailuo task %s failed earlier; submitting a new video", prior)
-                else:
-                    self.log.info(
-                        "Re-attaching to Hailuo video task %s (status %s) instead of submitting again",
-                        prior,
-                        status.status.value,
-                    )
-                    return str(prior), status
+        fingerprint = self._request_fingerprint()
+        reattached = self._reattach(store, fingerprint)
+        if reattached is not None:
+            task_id, status, summary = reattached
+            context["ti"].xcom_push(key="video_task_id", value=task_id)
+            return task_id, status, summary
+        payload = self._payload()  # validates (and reads images) only when a video is really submitted
+        summary = self._summary(payload)
         try:
             task_id = self.hook.create_video_generation_from_payload(payload)
         except HailuoError as err:
@@ -306,31 +370,40 @@ class HailuoVideoGenerationOperator(BaseOperator):
                     "MiniMax console, and clear this task to submit again if none was created."
                 ) from err
             raise
-        if store is not None:
-            store.set(STATE_KEY, task_id)
-        return task_id, None
+        del payload
+        self.log.info("Submitted Hailuo video task %s", task_id)  # before anything else can fail
+        try:
+            if store is not None:
+                store.set(STATE_KEY, {"video_task_id": task_id, "request": fingerprint, "summary": summary})
+            context["ti"].xcom_push(key="video_task_id", value=task_id)
+        except Exception as err:
+            # Without the record a retry could not re-attach and would pay for a second video.
+            raise AirflowFailException(
+                f"Hailuo video task {task_id} was submitted (and is billed) but could not be recorded ({err}). "
+                "Not retrying, to avoid paying for a second video: wait for it with "
+                f"HailuoVideoGenerationSensor(video_task_id='{task_id}')."
+            ) from err
+        return task_id, None, summary
 
     def execute(self, context: Context) -> dict[str, Any]:
-        payload = self._payload()
         try:
-            return self._execute(context, payload)
+            return self._execute(context)
         except HailuoError as err:
             raise_for_airflow(err)
             raise  # pragma: no cover
 
-    def _execute(self, context: Context, payload: dict[str, Any]) -> dict[str, Any]:
-        task_id, status = self._submit_or_reattach(context, payload)
-        context["ti"].xcom_push(key="video_task_id", value=task_id)
+    def _execute(self, context: Context) -> dict[str, Any]:
+        task_id, status, summary = self._submit_or_reattach(context)
         self.log.info(
             "Hailuo video task %s: model %s, %s, %s s. Track it with HailuoVideoGenerationSensor(video_task_id='%s').",
             task_id,
-            payload.get("model"),
-            payload.get("resolution", "default resolution"),
-            payload.get("duration", 6),
+            summary.get("model"),
+            summary.get("resolution", "default resolution"),
+            summary.get("duration", 6),
             task_id,
         )
         if not self.wait_for_completion:
-            return self._result(payload, {"video_task_id": task_id}, "Submitted")
+            return self._result(summary, {"video_task_id": task_id}, "Submitted")
         if status is None or not status.is_terminal:
             try:
                 status = self.hook.get_video_generation(task_id)
@@ -340,7 +413,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 self.log.warning("First status check of %s failed (%s); waiting anyway", task_id, err)
                 status = None
         if status is not None and status.is_terminal:
-            return self._finish(payload, status_event(status))
+            return self._finish(summary, status_event(status))
         if self.deferrable:
             end_time = time.time() + self.timeout if self.timeout else None
             backstop = timedelta(seconds=(self.timeout or 7 * 86400) + self.poll_interval + 60)
@@ -353,7 +426,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
                     started_at=time.time(),
                 ),
                 method_name="execute_complete",
-                kwargs={"payload_summary": self._summary(payload)},
+                kwargs={"payload_summary": summary},
                 timeout=backstop,
             )
         final = self.hook.wait_for_video_generation(
@@ -364,7 +437,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 "Hailuo task %s is %s after %.0fs", s.video_task_id, s.status.value, elapsed
             ),
         )
-        return self._finish(payload, status_event(final))
+        return self._finish(summary, status_event(final))
 
     @staticmethod
     def _summary(payload: Mapping[str, Any]) -> dict[str, Any]:

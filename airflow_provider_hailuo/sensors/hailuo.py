@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import (
     AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
     BaseSensorOperator,
     PokeReturnValue,
     conf,
@@ -83,7 +85,14 @@ class HailuoVideoGenerationSensor(BaseSensorOperator):
         if not self.deferrable:
             return super().execute(context)
         task_id = _task_id_of(self.video_task_id)
-        if (result := self.poke(context)) and result.is_done:  # type: ignore[union-attr]
+        try:
+            result = self.poke(context)
+        except (AirflowSensorTimeout, AirflowFailException) as err:
+            # BaseSensorOperator.execute, which applies soft_fail, is bypassed on this path: apply it here.
+            if self.soft_fail or getattr(self, "never_fail", False):
+                raise AirflowSkipException(f"Skipping (soft_fail): {err}") from err
+            raise
+        if result and result.is_done:  # type: ignore[union-attr]
             return result.xcom_value  # type: ignore[union-attr]
         timeout = float(self.timeout) if self.timeout else None
         self.defer(
@@ -122,6 +131,9 @@ class HailuoVideoGenerationSensor(BaseSensorOperator):
         if event["status"] == "success":
             return self._result(event)
         err = failure_for_event(event)
-        if event["status"] == "timeout" or event.get("reason") == REASON_POLLING_FAILED:
+        if event["status"] == "timeout":
+            # As in poke and reschedule mode: a sensor's timeout is final, not retried with a fresh clock.
+            raise AirflowSensorTimeout(str(err)) from err
+        if event.get("reason") == REASON_POLLING_FAILED:
             raise_for_airflow(err)  # the wait failed, not the video: retries may help
         raise AirflowFailException(str(err)) from err

@@ -384,6 +384,18 @@ def test_ctrl_c_while_waiting_tells_how_to_resume(hailuo: Hailuo, monkeypatch: p
     assert f"hailuo resume {task_id}" in run.err
 
 
+def test_ctrl_c_during_the_create_call_warns_of_a_billed_task(
+    hailuo: Hailuo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hailuo_hooks.HailuoHook, "create_video_generation_from_payload", interrupted)
+    run = hailuo("generate", "--prompt", "a cat")
+    assert run.code == ExitCode.INTERRUPTED
+    assert "may exist and be billed" in run.err
+
+
 # -- status and download -----------------------------------------------------------------------------
 
 

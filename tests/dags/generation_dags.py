@@ -15,8 +15,8 @@ from tests.helpers import png_data_url
 class CrashAfterSubmitOperator(HailuoVideoGenerationOperator):
     """Dies right after the create call on the first try, as a worker killed mid-task would."""
 
-    def _submit_or_reattach(self, context: Any, payload: Any) -> Any:
-        result = super()._submit_or_reattach(context, payload)
+    def _submit_or_reattach(self, context: Any) -> Any:
+        result = super()._submit_or_reattach(context)
         if context["ti"].try_number == 1:
             raise RuntimeError("simulated worker crash after submission")
         return result

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 from typing import Any
 from unittest import mock
 
@@ -75,7 +77,10 @@ def test_sync_path_returns_small_result(sandbox: Any) -> None:
         "resolution",
         "duration",
     }
-    assert store.data[STATE_KEY] == result["video_task_id"]
+    saved = store.data[STATE_KEY]
+    assert saved["video_task_id"] == result["video_task_id"]
+    assert saved["summary"] == {"model": "MiniMax-Hailuo-02", "resolution": "1080P"}
+    assert len(saved["request"]) == 64 and "panda" not in json.dumps(saved)  # a hash, not the prompt
     ctx["ti"].xcom_push.assert_any_call(key="video_task_id", value=result["video_task_id"])
 
 
@@ -101,6 +106,56 @@ def test_already_finished_task_does_not_defer(sandbox: Any) -> None:
     result = op(deferrable=True).execute(context(store))  # re-attaches to the finished task
     assert result["video_task_id"] == first["video_task_id"]
     assert sandbox.stats()["creates"] == 1
+
+
+def test_cleared_task_with_changed_parameters_gets_a_new_video(sandbox: Any, capsys: Any) -> None:
+    """The state store outlives a clear: an old video must not come back for a new prompt."""
+    store = FakeStore()
+    first = op(prompt="a red fox").execute(context(store))
+    changed = op(prompt="a blue whale").execute(context(store))
+    assert changed["video_task_id"] != first["video_task_id"]
+    assert sandbox.stats()["creates"] == 2
+    assert "with other parameters" in capsys.readouterr().out
+    again = op(prompt="a blue whale").execute(context(store))  # a plain retry: the same video
+    assert again["video_task_id"] == changed["video_task_id"] and sandbox.stats()["creates"] == 2
+
+
+def test_bare_id_from_an_older_version_is_still_reattached(sandbox: Any) -> None:
+    submitted = op(wait_for_completion=False).execute(context(FakeStore()))
+    store = FakeStore({STATE_KEY: submitted["video_task_id"]})
+    result = op().execute(context(store))
+    assert result["video_task_id"] == submitted["video_task_id"] and sandbox.stats()["creates"] == 1
+
+
+def test_retry_reattaches_without_reading_inputs_again(sandbox: Any, tmp_path: Any) -> None:
+    """The input image was cleaned up after the first try: the retry must still find its video."""
+    from tests.helpers import png_bytes
+
+    image = tmp_path / "frame.png"
+    image.write_bytes(png_bytes(640, 360))
+    store = FakeStore()
+    first = op(model="I2V-01", first_frame_image=str(image), wait_for_completion=False).execute(
+        context(store)
+    )
+    image.unlink()
+    result = op(model="I2V-01", first_frame_image=str(image)).execute(context(store))
+    assert result["video_task_id"] == first["video_task_id"] and result["status"] == "Success"
+    assert result["model"] == "I2V-01" and sandbox.stats()["creates"] == 1
+
+
+def test_unrecorded_submission_fails_without_retry_naming_the_task(sandbox: Any, capsys: Any) -> None:
+    """If the id cannot be saved, a retry could not re-attach and would pay again: fail for good instead."""
+
+    class BrokenStore(FakeStore):
+        def set(self, key: str, value: Any, **_: Any) -> None:
+            raise RuntimeError("API server unavailable")
+
+    with pytest.raises(AirflowFailException) as info:
+        op().execute(context(BrokenStore()))
+    assert sandbox.stats()["creates"] == 1
+    named = re.search(r"Hailuo video task (\d+) was submitted", str(info.value))
+    assert named and "HailuoVideoGenerationSensor" in str(info.value)
+    assert f"Submitted Hailuo video task {named.group(1)}" in capsys.readouterr().out
 
 
 def test_no_wait_returns_at_once(sandbox: Any) -> None:
@@ -409,6 +464,30 @@ def test_sensor_fails_clearly_on_fail(sandbox: Any) -> None:
     )
     with pytest.raises(AirflowFailException, match=submitted["video_task_id"]):
         sensor.execute(context())
+
+
+def test_deferrable_sensor_soft_fail_and_final_timeout(sandbox: Any) -> None:
+    from airflow.providers.common.compat.sdk import AirflowSensorTimeout, AirflowSkipException
+
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+
+    failed = op(prompt="SANDBOX_FAIL", wait_for_completion=False).execute(context(FakeStore()))
+    HailuoHook().wait_for_video_generation(failed["video_task_id"], poll_interval=0.05, timeout=20)
+    soft = HailuoVideoGenerationSensor(
+        task_id="s",
+        video_task_id=failed["video_task_id"],
+        deferrable=True,
+        soft_fail=True,
+        poke_interval=0.05,
+    )
+    with pytest.raises(AirflowSkipException):
+        soft.execute(context())
+    # A timeout reported by the trigger is final, as in poke mode: no retry with a fresh clock.
+    sensor = HailuoVideoGenerationSensor(task_id="s", video_task_id="123", deferrable=True)
+    with pytest.raises(AirflowSensorTimeout):
+        sensor.execute_complete(
+            {}, {"status": "timeout", "video_task_id": "123", "message": "not ready in 5s"}
+        )
 
 
 def test_sensor_deferrable(sandbox: Any) -> None:
