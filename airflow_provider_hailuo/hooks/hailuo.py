@@ -155,11 +155,9 @@ def shared_client_session() -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
             limit=256, limit_per_host=64, ttl_dns_cache=300, keepalive_timeout=60
         )
-        # trust_env: HTTP(S)_PROXY / NO_PROXY apply as they do to requests on the sync path, so a worker
-        # and a triggerer behind the same corporate proxy both reach MiniMax.
-        session = aiohttp.ClientSession(
-            connector=connector, headers={"Accept": "application/json"}, trust_env=True
-        )
+        # Proxies come from env_proxy() per base URL, not trust_env: trust_env re-reads the environment
+        # (and ~/.netrc) on every request, about 110 us, half of what a whole poll costs otherwise.
+        session = aiohttp.ClientSession(connector=connector, headers={"Accept": "application/json"})
         _ASYNC_SESSIONS[loop] = session
     return session
 
@@ -195,6 +193,31 @@ async def close_shared_client_session() -> None:
 
 def clear_connection_cache() -> None:
     _ASYNC_SETTINGS.clear()
+    _ENV_PROXIES.clear()
+
+
+_ENV_PROXIES: dict[str, tuple[float, Any, Any]] = {}
+
+
+def env_proxy(base_url: str) -> tuple[Any, Any]:
+    """The proxy (and its auth) that HTTP(S)_PROXY / NO_PROXY give for ``base_url``, or (None, None).
+
+    The same environment ``requests`` honours on the sync path, so a worker and a triggerer behind one
+    corporate proxy both reach MiniMax; looked up once per base URL and kept as long as connections.
+    """
+    now = time.monotonic()
+    cached = _ENV_PROXIES.get(base_url)
+    if cached and cached[0] > now:
+        return cached[1], cached[2]
+    from aiohttp.helpers import get_env_proxy_for_url
+    from yarl import URL
+
+    try:
+        proxy, auth = get_env_proxy_for_url(URL(base_url))
+    except LookupError:
+        proxy, auth = None, None
+    _ENV_PROXIES[base_url] = (now + ASYNC_SETTINGS_TTL, proxy, auth)
+    return proxy, auth
 
 
 class HailuoHook(BaseHook):
@@ -441,12 +464,15 @@ class HailuoHook(BaseHook):
     async def _asend(self, call: ApiRequest, settings: HailuoConnectionSettings) -> RawResponse:
         session = shared_client_session()
         headers = build_headers(settings.api_key, with_body=call.json_body is not None)
+        proxy, proxy_auth = env_proxy(settings.base_url)
         try:
             async with session.request(
                 call.method,
                 call.url(settings.base_url),
                 headers=headers,
                 json=call.json_body,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
                 timeout=aiohttp.ClientTimeout(
                     total=settings.timeout, sock_connect=min(10.0, settings.timeout)
                 ),

@@ -377,6 +377,9 @@ async def test_async_path_honours_proxy_environment(sandbox: Any, monkeypatch: p
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
+    from airflow_provider_hailuo.hooks.hailuo import clear_connection_cache
+
+    clear_connection_cache()  # proxies are looked up once per base URL, like connections
     try:
         with pytest.raises(HailuoError):
             await hook_for(sandbox).aget_video_generation_once("123")
