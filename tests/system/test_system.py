@@ -156,6 +156,10 @@ def test_deferrable_holds_no_worker_slot(cluster: AirflowCluster) -> None:
     deferrable = running.get("hailuo_system_wait_deferrable", 0.0)
     sync = running.get("hailuo_system_wait_sync", 0.0)
     assert deferrable < sync / 2, (deferrable, sync)
+    # The committed figures change only when asked for (the documented rerun sets the variable);
+    # otherwise every test run would rewrite a tracked file.
+    if "HAILUO_SYSTEM_GENERATION_SECONDS" not in os.environ:
+        return
     out = REPO / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "worker_time.json").write_text(
