@@ -173,7 +173,7 @@ def run_worker_time(path: Path = WORKER_TIME_RESULTS) -> dict[str, Any]:
             "api-server):\n"
             "    HAILUO_SYSTEM_GENERATION_SECONDS=60 pytest -q -m system tests/system "
             "-k test_deferrable_holds_no_worker_slot\n"
-            "(or ./scripts/test, which runs it with the rest); then: python -m benchmarks.run --only worker"
+            "(the variable asks for the file to be written); then: python -m benchmarks.run --only worker"
         )
         return {"status": "not available", "path": str(path)}
     data = json.loads(path.read_text())
