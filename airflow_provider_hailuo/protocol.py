@@ -172,8 +172,13 @@ def _snippet(body: bytes) -> str:
     return " ".join(text.split())[:120]
 
 
-def decode_envelope(raw: RawResponse, *, video_task_id: str | None = None) -> dict[str, Any]:
-    """Check HTTP status, JSON-ness and ``base_resp``; return the JSON object or raise a clear error."""
+def decode_envelope(
+    raw: RawResponse, *, video_task_id: str | None = None, task_status_answer: bool = False
+) -> dict[str, Any]:
+    """Check HTTP status, JSON-ness and ``base_resp``; return the JSON object or raise a clear error.
+
+    ``task_status_answer``: a query answer, where a moderation code may come with the task's status.
+    """
     trace_id = raw.trace_id
     if raw.status != 200:
         raise HailuoHTTPError(
@@ -212,7 +217,11 @@ def decode_envelope(raw: RawResponse, *, video_task_id: str | None = None) -> di
             trace_id=trace_id,
             video_task_id=video_task_id,
         )
-    if code != 0 and not (code in _TASK_FAILURE_CODES and "status" in data):
+    # A query answer for a task that failed moderation carries its status with the code: that is a result
+    # (the task's Fail), not an error of the call. An empty status is no status.
+    status = data.get("status")
+    carries_status = task_status_answer and isinstance(status, str) and bool(status.strip())
+    if code != 0 and not (code in _TASK_FAILURE_CODES and carries_status):
         message = base_resp.get("status_msg")
         raise api_error_from_code(
             code, str(message) if message is not None else "", trace_id=trace_id, video_task_id=video_task_id
@@ -310,7 +319,7 @@ def status_from_mapping(
 
 
 def parse_query_response(raw: RawResponse, video_task_id: str) -> VideoGenerationStatus:
-    data = decode_envelope(raw, video_task_id=video_task_id)
+    data = decode_envelope(raw, video_task_id=video_task_id, task_status_answer=True)
     return status_from_mapping(data, video_task_id=video_task_id, trace_id=raw.trace_id)
 
 

@@ -180,6 +180,8 @@ def _check_callback_url(value: object) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"callback_url: expected an http:// or https:// URL, got {type(value).__name__}")
     url = value.strip()
+    if not url:  # what an optional templated value renders to when unset: no callback, as MiniMax reads it
+        return None
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError(f"callback_url: expected an http:// or https:// URL, got {url!r}")
@@ -309,8 +311,8 @@ def _resolve_model(model: object) -> tuple[str, ModelSpec | None]:
     hint = f" Did you mean {close[0]!r}?" if close else ""
     _warn(
         f"model: {name!r} is not in this provider's catalogue (known models: {known}).{hint} Sending it "
-        f"anyway with only the general checks: durations {_join(_GENERAL_DURATIONS)}, resolutions "
-        f"{_join(_GENERAL_RESOLUTIONS)}, prompt at most {MAX_PROMPT_CHARS} characters"
+        f"anyway, checking only the prompt (at most {MAX_PROMPT_CHARS} characters); durations other than "
+        f"{_join(_GENERAL_DURATIONS)} and resolutions other than {_join(_GENERAL_RESOLUTIONS)} are sent with a warning"
     )
     return name, None
 
@@ -379,12 +381,21 @@ def _check_fixed_output(spec: ModelSpec, mode: Mode, resolution: str | None, dur
 
 
 def _check_general(resolution: str | None, duration: int | None) -> None:
+    """For a model the catalogue does not know: its grid is unknown too, so only warn.
+
+    (MiniMax has accepted values outside the documented grid for older models, e.g. ``video-01`` with
+    5 s; refusing them would block requests the API takes.)
+    """
     if resolution is not None and resolution not in _GENERAL_RESOLUTIONS:
-        raise ValueError(
-            f"resolution: {resolution!r} is not a MiniMax resolution; allowed: {_join(_GENERAL_RESOLUTIONS)}"
+        _warn(
+            f"resolution: {resolution!r} is not among the documented resolutions ({_join(_GENERAL_RESOLUTIONS)}); "
+            "sent as given for a model the catalogue does not know"
         )
     if duration is not None and duration not in _GENERAL_DURATIONS:
-        raise ValueError(f"duration: {duration} s is not supported; allowed: {_join(_GENERAL_DURATIONS)}")
+        _warn(
+            f"duration: {duration} s is not among the documented durations ({_join(_GENERAL_DURATIONS)}); sent as "
+            "given for a model the catalogue does not know"
+        )
 
 
 def _check_fast_pretreatment(spec: ModelSpec, mode: Mode) -> None:
@@ -402,7 +413,16 @@ def _check_fast_pretreatment(spec: ModelSpec, mode: Mode) -> None:
 def _check_camera(prompt: str | None, spec: ModelSpec | None) -> None:
     if prompt is None:
         return
-    moves = parse_camera_commands(prompt)
+    if spec is None or not spec.camera_commands:
+        # Brackets are prose for a model without camera commands (or one we do not know): a bracket that
+        # looks like a misspelt command is worth a warning there, never a refusal.
+        try:
+            moves = parse_camera_commands(prompt)
+        except ValueError as err:
+            _warn(f"{err} (not refused: {spec.name if spec else 'this model'} may read brackets as text)")
+            return
+    else:
+        moves = parse_camera_commands(prompt)
     if not moves:
         return
     if spec is not None and not spec.camera_commands:

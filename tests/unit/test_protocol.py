@@ -185,6 +185,22 @@ def test_query_output_moderation_is_a_failed_task_not_an_exception() -> None:
     assert status.status is VideoStatus.FAIL and status.error_code == 1027
 
 
+def test_moderation_code_with_an_empty_status_is_the_moderation_error() -> None:
+    """Error bodies often carry ``"status": ""``: that is no status, and the code must win."""
+    from airflow_provider_hailuo.exceptions import HailuoInputSensitiveError
+    from airflow_provider_hailuo.retry import create_may_have_happened
+
+    body = {"task_id": "", "status": "", "base_resp": {"status_code": 1026, "status_msg": "input sensitive"}}
+    with pytest.raises(HailuoInputSensitiveError):
+        parse_query_response(raw(body), "1")
+    # On create, a status field never turns an error into "success without task_id" (which would wrongly
+    # say a task may have been created and billed).
+    for status in ("", "Fail"):
+        with pytest.raises(HailuoInputSensitiveError) as info:
+            parse_create_response(raw({**body, "status": status}))
+        assert not create_may_have_happened(info.value)
+
+
 def test_callback_body_uses_same_parser() -> None:
     status = status_from_mapping(
         {"task_id": "9", "status": "success", "file_id": "205258526306433", "base_resp": OK}
