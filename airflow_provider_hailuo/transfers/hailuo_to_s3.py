@@ -206,17 +206,16 @@ def default_s3_key(dag_id: str, run_id: str, video_task_id: str | None, file_id:
     )
 
 
-def object_metadata(
-    file_id: str, video_task_id: str | None, model: str | None, sha256: str | None = None
-) -> dict[str, str]:
-    """What we write as user metadata (S3 lower-cases the names; values must be ASCII)."""
+def object_metadata(file_id: str, video_task_id: str | None, model: str | None) -> dict[str, str]:
+    """What we write as user metadata at upload (S3 lower-cases the names; values must be ASCII).
+
+    Not the ``sha256``: it is known only at the end and goes on as a tag once the bytes are verified.
+    """
     meta = {META_FILE_ID: file_id}
     if video_task_id:
         meta[META_VIDEO_TASK_ID] = video_task_id
     if model:
         meta[META_MODEL] = model.encode("ascii", "replace").decode("ascii")
-    if sha256:
-        meta[META_SHA256] = sha256
     return meta
 
 

@@ -35,9 +35,6 @@ class S3Env:
     bucket: str
     endpoint: str
 
-    def sha256_metadata(self, key: str) -> str | None:
-        return self.client.head_object(Bucket=self.bucket, Key=key)["Metadata"].get("sha256")  # type: ignore[no-any-return]
-
     def tags(self, key: str) -> dict[str, str]:
         tag_set = self.client.get_object_tagging(Bucket=self.bucket, Key=key)["TagSet"]
         return {t["Key"]: t["Value"] for t in tag_set}
