@@ -65,6 +65,7 @@ from airflow_provider_hailuo import __version__
 from airflow_provider_hailuo.catalogue import DEFAULT_MODEL, MODELS
 from airflow_provider_hailuo.cli_progress import Console, StatusLine, TransferProgress, format_elapsed
 from airflow_provider_hailuo.get_provider_info import DEFAULT_HOST, INTERNATIONAL_HOST
+from airflow_provider_hailuo.redaction import sanitize
 
 if TYPE_CHECKING:
     from airflow_provider_hailuo.hooks.hailuo import HailuoHook
@@ -146,25 +147,6 @@ class CliError(Exception):
         self.api_code = api_code
         self.task_id = task_id
         self.file_id = file_id
-
-
-# -- redaction ---------------------------------------------------------------------------------------
-
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-+/=]+")
-_DATA_URL = re.compile(r"data:[\w/+.-]*(?:;[\w=.-]+)*,[A-Za-z0-9+/=_-]*")
-_LONG_BASE64 = re.compile(r"[A-Za-z0-9+/=_-]{200,}")
-# A path followed by a query string: signed download URLs carry their signature there.
-_QUERY = re.compile(r"((?:https?://[^\s/?'\"<>]+)?/[^\s?'\"<>]*)\?[^\s'\"<>)]+")
-
-
-def sanitize(text: str, secret: str | None = None) -> str:
-    """Remove what must never be printed: the API key, URL signatures, base64 image data."""
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "***")
-    text = _BEARER.sub(r"\1***", text)
-    text = _DATA_URL.sub(lambda m: m.group(0).split(",", 1)[0] + ",<redacted>", text)
-    text = _LONG_BASE64.sub(lambda m: f"<{len(m.group(0))} chars redacted>", text)
-    return _QUERY.sub(r"\1?<redacted>", text)
 
 
 # -- runtime -----------------------------------------------------------------------------------------
@@ -835,7 +817,7 @@ def _wait_and_fetch(
 
 def cmd_generate(rt: Runtime) -> int:
     """Validate, submit, report the task id at once, then (unless --no-wait) wait and download."""
-    from airflow_provider_hailuo.images import redact_image_reference
+    from airflow_provider_hailuo.redaction import redact_image_reference
 
     args = rt.args
     payload = _payload(args)

@@ -20,7 +20,8 @@ from typing import IO, TYPE_CHECKING, Any
 import requests
 
 from airflow_provider_hailuo.exceptions import HailuoError, HailuoTransportError
-from airflow_provider_hailuo.protocol import HailuoFile, redact_url
+from airflow_provider_hailuo.protocol import HailuoFile
+from airflow_provider_hailuo.redaction import redact_url
 
 if TYPE_CHECKING:
     from airflow_provider_hailuo.hooks.hailuo import HailuoHook

@@ -11,20 +11,11 @@ Messages never contain the API key: they are built from the API's own text, whic
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from airflow.providers.common.compat.sdk import AirflowException
 
-_BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-+/=]+")
-
-
-def scrub(text: str, *secrets: str | None) -> str:
-    """Remove secrets (and anything that looks like a bearer token) from a message."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return _BEARER_RE.sub(r"\1***", text)
+from airflow_provider_hailuo.redaction import scrub
 
 
 class HailuoError(AirflowException):

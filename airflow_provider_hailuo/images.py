@@ -14,8 +14,9 @@ Width and height come from the file header (PNG IHDR, JPEG SOFn, WebP VP8/VP8L/V
 provider needs no imaging library. ``http(s)`` URLs are passed through untouched: downloading
 them would fetch from the worker's network, which is not necessarily what MiniMax sees.
 
-Base64 never reaches a log line: :attr:`ResolvedImage.source` and :func:`redact_image_reference`
-give short descriptions instead, because one inline image is megabytes of noise in a task log.
+Base64 never reaches a log line: :attr:`ResolvedImage.source` and
+:func:`~airflow_provider_hailuo.redaction.redact_image_reference` give short descriptions instead,
+because one inline image is megabytes of noise in a task log.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_hailuo.redaction import describe_url
+
 __all__ = [
     "MAX_ASPECT_RATIO",
     "MAX_IMAGE_BYTES",
@@ -39,7 +42,6 @@ __all__ = [
     "ResolvedImage",
     "check_image_limits",
     "inspect_image",
-    "redact_image_reference",
     "resolve_image",
 ]
 
@@ -236,9 +238,8 @@ def check_image_limits(info: ImageInfo, *, field: str) -> None:
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _DATA_URL = re.compile(r"^data:([^,;]*)((?:;[^,;]*)*),(.*)$", re.DOTALL)
-_BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/\s]+={0,2}\s*$")
 _BARE_BASE64_MIN_CHARS = 64
-_URL_SOURCE_MAX = 80
+_BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/\s]+={0,2}\s*$")
 
 
 def _checked(data: bytes, *, field: str, where: str) -> ImageInfo:
@@ -256,17 +257,6 @@ def _data_url(info: ImageInfo, data: bytes) -> str:
 
 def _decode_base64(text: str) -> bytes:
     return base64.b64decode("".join(text.split()), validate=True)
-
-
-def _describe_url(url: str) -> str:
-    parts = urlsplit(url)
-    # Query strings often carry presigned-URL signatures: keep them out of logs.
-    shown = f"{parts.scheme}://{parts.netloc}{parts.path}"
-    if len(shown) > _URL_SOURCE_MAX:
-        shown = shown[: _URL_SOURCE_MAX - 1] + "…"
-    if parts.query:
-        shown += "?…"
-    return shown
 
 
 def _from_bytes(data: bytes, *, field: str, label: str) -> ResolvedImage:
@@ -379,15 +369,15 @@ def resolve_image(source: object, *, field: str, aws_conn_id: str | None = "aws_
     scheme = scheme_match.group(1).lower() if scheme_match else ""
     if scheme in ("http", "https"):
         if not urlsplit(text).netloc:
-            raise ValueError(f"{field}: URL {_describe_url(text)!r} has no host")
-        return ResolvedImage(text, None, _describe_url(text))
+            raise ValueError(f"{field}: URL {describe_url(text)!r} has no host")
+        return ResolvedImage(text, None, describe_url(text))
     if scheme == "data":
         return _from_data_url(text, field=field)
     if scheme == "s3":
         return _from_s3(text, field=field, aws_conn_id=aws_conn_id)
     if scheme_match and text[len(scheme) + 1 : len(scheme) + 3] == "//":
         raise ValueError(
-            f"{field}: unsupported URL scheme {scheme!r} in {_describe_url(text)!r}; expected {_ACCEPTED_FORMS}"
+            f"{field}: unsupported URL scheme {scheme!r} in {describe_url(text)!r}; expected {_ACCEPTED_FORMS}"
         )
     if _looks_like_bare_base64(text):
         try:
@@ -396,37 +386,3 @@ def resolve_image(source: object, *, field: str, aws_conn_id: str | None = "aws_
             raise ValueError(f"{field}: base64 string is not valid base64") from None
         return _from_bytes(data, field=field, label="base64 string")
     return _from_file(Path(text), field=field)
-
-
-# --------------------------------------------------------------------------------------------
-# Redaction for logs and rendered template fields
-# --------------------------------------------------------------------------------------------
-
-
-def _redact_text(value: str) -> str:
-    if value[:5].lower() == "data:" and "," in value:
-        header, payload = value.split(",", 1)
-        return f"{header},<{len(payload)} bytes redacted>"
-    if len(value) >= 256 and _BASE64_TEXT.match(value):
-        return f"<base64: {len(value)} bytes redacted>"
-    if value[:8].lower().startswith(("http://", "https://")) and "?" in value:
-        # A presigned image URL's query string is a credential; rendered fields are stored and shown.
-        from airflow_provider_hailuo.protocol import redact_url
-
-        return redact_url(value)
-    return value
-
-
-def redact_image_reference(value: object) -> object:
-    """A log-sized stand-in for an image argument; walks subject_reference lists and dicts."""
-    if isinstance(value, str):
-        return _redact_text(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return f"<bytes: {len(bytes(value))}>"
-    if isinstance(value, Mapping):
-        return {k: redact_image_reference(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_image_reference(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(redact_image_reference(v) for v in value)
-    return value

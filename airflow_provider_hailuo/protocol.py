@@ -22,6 +22,7 @@ from airflow_provider_hailuo.exceptions import (
     HailuoMalformedResponseError,
     api_error_from_code,
 )
+from airflow_provider_hailuo.redaction import redact_url
 
 CREATE_PATH = "/v1/video_generation"
 QUERY_PATH = "/v1/query/video_generation"
@@ -338,14 +339,6 @@ class HailuoFile:
     @property
     def safe_url(self) -> str:
         return redact_url(self.download_url)
-
-
-def redact_url(url: str) -> str:
-    """Host and path only: the query string of a signed URL is a credential."""
-    parts = urlsplit(url)
-    if not parts.netloc:
-        return "<url>"
-    return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?<signature redacted>" if parts.query else "")
 
 
 def parse_retrieve_response(raw: RawResponse, file_id: str | None = None) -> HailuoFile:

@@ -41,7 +41,7 @@ from airflow_provider_hailuo.catalogue import (
     ModelSpec,
     get_model,
 )
-from airflow_provider_hailuo.images import redact_image_reference
+from airflow_provider_hailuo.redaction import redact_image_reference
 
 __all__ = [
     "MAX_PROMPT_CHARS",

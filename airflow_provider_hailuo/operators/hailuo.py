@@ -28,8 +28,8 @@ from airflow_provider_hailuo.exceptions import (
     api_error_from_code,
 )
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
-from airflow_provider_hailuo.images import redact_image_reference
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
+from airflow_provider_hailuo.redaction import redact_image_reference
 from airflow_provider_hailuo.request import prepare_video_generation_payload
 from airflow_provider_hailuo.retry import create_may_have_happened
 from airflow_provider_hailuo.triggers.hailuo import (

@@ -20,9 +20,9 @@ from airflow_provider_hailuo.images import (
     ResolvedImage,
     check_image_limits,
     inspect_image,
-    redact_image_reference,
     resolve_image,
 )
+from airflow_provider_hailuo.redaction import redact_image_reference
 from tests.helpers import png_bytes
 
 # --------------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from airflow_provider_hailuo.protocol import (
     parse_query_response,
     parse_retrieve_response,
     query_request,
-    redact_url,
     status_from_mapping,
 )
 
@@ -240,11 +239,6 @@ def test_retrieve_integer_file_id_and_fields() -> None:
 def test_retrieve_malformed(file_obj: object) -> None:
     with pytest.raises(HailuoMalformedResponseError):
         parse_retrieve_response(raw({"file": file_obj, "base_resp": OK}))
-
-
-def test_redact_url() -> None:
-    assert redact_url("https://a.b/c?X-Amz-Signature=abc") == "https://a.b/c?<signature redacted>"
-    assert redact_url("https://a.b/c") == "https://a.b/c"
 
 
 json_values = st.recursive(
