@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -225,6 +226,9 @@ class HailuoHook(BaseHook):
 
     :param hailuo_conn_id: Airflow connection of type ``hailuo`` (API key in the password field).
     :param retry_policy: backoff and attempt bound for transient failures.
+    :param settings: connection settings given directly (no Airflow connection is looked up).
+    :param logger: where retry and resume warnings go instead of Airflow's task log (the ``hailuo``
+        command prints them as its own stderr lines).
     """
 
     conn_name_attr = "hailuo_conn_id"
@@ -238,11 +242,15 @@ class HailuoHook(BaseHook):
         *,
         retry_policy: RetryPolicy | None = None,
         settings: HailuoConnectionSettings | None = None,
+        logger: logging.Logger | None = None,
     ) -> None:
         super().__init__()
         self.hailuo_conn_id = hailuo_conn_id
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self._given_settings = settings
+        if logger is not None:
+            # LoggingMixin's own slot, which `self.log` returns; typed for structlog, a stdlib logger fits.
+            self._log = logger  # type: ignore[assignment]
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:

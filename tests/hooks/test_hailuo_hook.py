@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -189,6 +190,28 @@ def test_connection_refused_is_retryable_for_create() -> None:
     with pytest.raises(HailuoTransportError) as info:
         hook.create_video_generation_from_payload(PAYLOAD)
     assert not info.value.request_sent
+
+
+def test_retry_warnings_go_to_the_given_logger() -> None:
+    """``logger=`` is how a caller outside a task (the CLI) receives the hook's retry warnings."""
+    records: list[logging.LogRecord] = []
+    logger = logging.getLogger("tests.hook.retries")
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    try:
+        hook = HailuoHook(
+            settings=HailuoConnectionSettings("k", "http://127.0.0.1:9", None, 2.0),
+            retry_policy=RetryPolicy(
+                max_attempts=2, initial_delay=0.0, max_delay=0.0, rate_limit_min_delay=0.0
+            ),
+            logger=logger,
+        )
+        with pytest.raises(HailuoTransportError):
+            hook.get_video_generation("1")
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage().split(",")[0] for r in records] == ["Hailuo call failed (attempt 1 of 2)"]
 
 
 def test_test_connection(sandbox: Any) -> None:

@@ -1,6 +1,6 @@
 """Terminal output of the ``hailuo`` command: answers, a live status line and a download progress bar.
 
-Kept apart from :mod:`airflow_provider_hailuo.cli` (and free of Airflow imports) because the rules are
+Kept apart from the commands (and free of Airflow imports) because the rules are
 about terminals, not about MiniMax:
 
 * **Two streams.** The command's answer (task id, where the file landed, or the ``--json`` document)

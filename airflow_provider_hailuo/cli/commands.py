@@ -1,0 +1,276 @@
+"""The commands that call the API: ``generate``, ``resume``, ``status``, ``download``, ``test-connection``.
+
+Each is a function of the :class:`~airflow_provider_hailuo.cli.runtime.Runtime` returning an exit code;
+failures are raised as :class:`~airflow_provider_hailuo.cli.exit_codes.CliError` (or any exception,
+classified by the entry point).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_hailuo.cli.destinations import Destination, check_destination, destination
+from airflow_provider_hailuo.cli.exit_codes import CliError, ExitCode, failure_of
+from airflow_provider_hailuo.cli.fetch import fetch
+from airflow_provider_hailuo.cli.output import print_fetched, status_doc
+from airflow_provider_hailuo.cli.progress import StatusLine, format_elapsed
+from airflow_provider_hailuo.redaction import sanitize
+
+if TYPE_CHECKING:
+    from airflow_provider_hailuo.cli.runtime import Runtime
+
+__all__ = ["cmd_download", "cmd_generate", "cmd_resume", "cmd_status", "cmd_test_connection"]
+
+
+def _prompt(args: argparse.Namespace) -> str | None:
+    if args.prompt_file is None:
+        return args.prompt  # type: ignore[no-any-return]
+    try:
+        if args.prompt_file == "-":
+            text = sys.stdin.read()
+        else:
+            text = Path(args.prompt_file).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CliError(ExitCode.USAGE, f"--prompt-file: cannot read {args.prompt_file!r}: {err}") from err
+    return text.strip()
+
+
+def _payload(args: argparse.Namespace) -> dict[str, Any]:
+    """Validate exactly as the operator does; bad input exits 2 before anything is sent."""
+    from airflow_provider_hailuo.request import prepare_video_generation_payload
+
+    extra = dict(args.extra or [])
+    try:
+        return prepare_video_generation_payload(
+            model=args.model,
+            prompt=_prompt(args),
+            duration=args.duration,
+            resolution=args.resolution,
+            prompt_optimizer=args.prompt_optimizer,
+            fast_pretreatment=args.fast_pretreatment,
+            first_frame_image=args.first_frame,
+            last_frame_image=args.last_frame,
+            subject_reference=args.subject,
+            callback_url=args.callback_url,
+            aigc_watermark=args.watermark,
+            extra_params=extra or None,
+            aws_conn_id=args.aws_conn_id,
+        )
+    except ValueError as err:
+        raise CliError(ExitCode.USAGE, f"invalid request: {err}") from err
+    except CliError:
+        raise
+    except Exception as err:  # reading an s3:// image failed (credentials, network)
+        raise CliError(
+            ExitCode.DOWNLOAD, f"could not read an input image: {type(err).__name__}: {err}"
+        ) from err
+
+
+def _unknown_task(rt: Runtime, task_id: str, err: BaseException) -> CliError:
+    """A query answered 2013: its only parameter is the task id, so say that rather than "check the model"."""
+    base_url = rt.hook().settings.base_url
+    detail = getattr(err, "status_msg", "") or str(err)
+    return CliError(
+        ExitCode.USAGE,
+        f"MiniMax knows no video task {task_id} at {base_url} ({detail}): check the id, and that this key "
+        "and region created it",
+        api_code=2013,
+        task_id=task_id,
+    )
+
+
+def _wait_and_fetch(
+    rt: Runtime,
+    task_id: str,
+    dest: Destination,
+    *,
+    started: float,
+    model: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Wait with a live status line, then download; the part ``generate`` and ``resume`` share."""
+    from airflow_provider_hailuo.exceptions import HailuoInvalidParamsError, HailuoWaitTimeoutError
+    from airflow_provider_hailuo.protocol import VideoStatus
+
+    args = rt.args
+    hook = rt.hook()
+    rt.waiting = True
+    line = StatusLine(rt.console, task_id, started=started)
+    try:
+        with line:
+            final = hook.wait_for_video_generation(
+                task_id,
+                poll_interval=args.poll_interval,
+                timeout=args.timeout,
+                on_status=lambda status, _elapsed: line.update(status.status.value),
+            )
+    except HailuoWaitTimeoutError as err:
+        raise CliError(
+            ExitCode.TIMEOUT,
+            f"video task {task_id} was not ready after {format_elapsed(line.elapsed)} (last status "
+            f"{line.status or 'unknown'}). It keeps running at MiniMax and may still finish: wait for it "
+            f"with 'hailuo resume {task_id}' instead of submitting again",
+            task_id=task_id,
+        ) from err
+    except HailuoInvalidParamsError as err:
+        raise _unknown_task(rt, task_id, err) from err
+    if final.status is VideoStatus.FAIL:
+        raise failure_of(final)
+    file_id = final.file_id or ""
+    size = f", {final.video_width}x{final.video_height}" if final.video_width else ""
+    rt.console.result(f"video ready: file id {file_id}{size} after {format_elapsed(line.elapsed)}")
+    fetched = fetch(rt, file_id, dest, f"hailuo-{task_id}.mp4", task_id=task_id, model=model)
+    if args.json:
+        rt.console.emit_json(
+            {**status_doc(final), **(extra or {}), **fetched, "elapsed_seconds": round(line.elapsed, 3)}
+        )
+    else:
+        print_fetched(rt, fetched)
+    return ExitCode.OK
+
+
+def cmd_generate(rt: Runtime) -> int:
+    """Validate, submit, report the task id at once, then (unless --no-wait) wait and download."""
+    from airflow_provider_hailuo.redaction import redact_image_reference
+
+    args = rt.args
+    payload = _payload(args)
+    summary: dict[str, Any] = {k: payload.get(k) for k in ("model", "resolution", "duration") if k in payload}
+    if args.dry_run:
+        shown = {k: redact_image_reference(v) for k, v in payload.items()}
+        if args.json:
+            rt.console.emit_json({"dry_run": True, "payload": shown})
+        else:
+            rt.console.result("the request is valid; nothing was submitted (--dry-run). Payload:")
+            rt.console.result(json.dumps(shown, indent=2, ensure_ascii=False))
+        return ExitCode.OK
+    dest = destination(args)
+    if dest.kind == "stdout":
+        rt.console.reserve_stdout()
+    if not args.no_wait:
+        check_destination(rt, dest, None)
+    hook = rt.hook()
+    from airflow_provider_hailuo.exceptions import HailuoError
+    from airflow_provider_hailuo.retry import create_may_have_happened
+
+    started = time.monotonic()
+    rt.submitting = True
+    try:
+        task_id = hook.create_video_generation_from_payload(payload)
+    except HailuoError as err:
+        rt.submitting = False  # answered: the error below says what it means
+        # The same rule the operator applies: a timeout, a 500/504 or a garbled answer after the request
+        # went out may hide a created, billed task; never suggest simply running the command again.
+        if create_may_have_happened(err):
+            raise CliError(
+                ExitCode.NETWORK,
+                f"the create call failed after the request was sent ({err}). A video task may exist and be "
+                "billed: check the MiniMax console before submitting again",
+            ) from err
+        raise
+    # Cleared only once MiniMax answered: Ctrl-C (not an Exception) keeps it set for the report.
+    rt.submitting = False
+    rt.task_id = task_id
+    rt.console.result(f"task id: {task_id}")
+    if args.no_wait:
+        if args.json:
+            rt.console.emit_json({"task_id": task_id, "status": "Submitted", **summary})
+        else:
+            rt.console.note(
+                f"check it with 'hailuo status {task_id}', fetch it with 'hailuo resume {task_id}'"
+            )
+        return ExitCode.OK
+    return _wait_and_fetch(rt, task_id, dest, started=started, model=str(payload.get("model")), extra=summary)
+
+
+def _task_id_arg(value: str) -> str:
+    from airflow_provider_hailuo.validation import validate_video_task_id
+
+    try:
+        return validate_video_task_id(value, field="TASK_ID")
+    except ValueError as err:
+        raise CliError(ExitCode.USAGE, str(err)) from err
+
+
+def cmd_resume(rt: Runtime) -> int:
+    """Pick up a task submitted earlier (``--no-wait``, a timeout, Ctrl-C, a DAG): wait, then download."""
+    task_id = _task_id_arg(rt.args.task_id)
+    rt.task_id = task_id
+    dest = destination(rt.args)
+    if dest.kind == "stdout":
+        rt.console.reserve_stdout()
+    check_destination(rt, dest, f"hailuo-{task_id}.mp4")
+    rt.hook()
+    return _wait_and_fetch(rt, task_id, dest, started=time.monotonic())
+
+
+def cmd_status(rt: Runtime) -> int:
+    """One query. Exit 0 while the task is alive or done, 7 (or 5 for moderation) when it failed."""
+    from airflow_provider_hailuo.exceptions import HailuoInvalidParamsError
+    from airflow_provider_hailuo.protocol import VideoStatus
+
+    task_id = _task_id_arg(rt.args.task_id)
+    rt.task_id = task_id
+    try:
+        status = rt.hook().get_video_generation(task_id)
+    except HailuoInvalidParamsError as err:
+        raise _unknown_task(rt, task_id, err) from err
+    doc = status_doc(status)
+    if rt.args.json:
+        rt.console.emit_json(doc)
+    else:
+        rt.console.result(f"task {task_id}: {status.status.value}")
+        if status.file_id:
+            size = f" ({status.video_width}x{status.video_height})" if status.video_width else ""
+            rt.console.result(f"file id: {status.file_id}{size}")
+            rt.console.note(f"download it with 'hailuo download {status.file_id}'")
+        if status.error_code:
+            rt.console.result(f"reason: {status.error_code} {status.error_message or ''}".rstrip())
+    if status.status is VideoStatus.FAIL:
+        return failure_of(status).exit_code
+    return ExitCode.OK
+
+
+def cmd_download(rt: Runtime) -> int:
+    from airflow_provider_hailuo.validation import validate_file_id
+
+    try:
+        file_id = validate_file_id(rt.args.file_id, field="FILE_ID")
+    except ValueError as err:
+        raise CliError(ExitCode.USAGE, str(err)) from err
+    rt.file_id = file_id
+    dest = destination(rt.args)
+    if dest.kind == "stdout":
+        rt.console.reserve_stdout()
+    default_name = f"hailuo-{file_id}.mp4"
+    check_destination(rt, dest, default_name, file_id=file_id)
+    fetched = fetch(rt, file_id, dest, default_name)
+    if rt.args.json:
+        rt.console.emit_json(fetched)
+    else:
+        print_fetched(rt, fetched)
+    return ExitCode.OK
+
+
+def cmd_test_connection(rt: Runtime) -> int:
+    hook = rt.hook()
+    ok, message = hook.test_connection()
+    message = sanitize(message, rt.secret)
+    if not ok:
+        if any(s in message for s in ("(1004)", "(2049)", "Wrong region", "no API key")):
+            code = ExitCode.AUTH
+        elif message.startswith("Could not reach"):
+            code = ExitCode.NETWORK
+        else:
+            code = ExitCode.ERROR
+        raise CliError(code, message)
+    if rt.args.json:
+        rt.console.emit_json({"ok": True, "base_url": hook.settings.base_url, "message": message})
+    else:
+        rt.console.result(message)
+    return ExitCode.OK
