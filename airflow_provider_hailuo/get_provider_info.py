@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_hailuo import __version__
-
-DEFAULT_HOST = "https://api.minimaxi.com"
-INTERNATIONAL_HOST = "https://api.minimax.io"
+from airflow_provider_hailuo.regions import DEFAULT_HOST, INTERNATIONAL_HOST
 
 
 def get_provider_info() -> dict[str, Any]:

@@ -742,7 +742,7 @@ def connection_env(url: str) -> str:
 
 
 async def create_sandbox_tasks(url: str, count: int, concurrency: int = 64) -> list[str]:
-    """Submit ``count`` text-to-video tasks through the hook's async create call, ``concurrency`` at a time."""
+    """Submit ``count`` text-to-video tasks through the hook's create call in threads, ``concurrency`` at a time."""
     from airflow_provider_hailuo.hooks.hailuo import (
         HailuoHook,
         clear_connection_cache,
@@ -752,12 +752,14 @@ async def create_sandbox_tasks(url: str, count: int, concurrency: int = 64) -> l
     os.environ["AIRFLOW_CONN_HAILUO_DEFAULT"] = connection_env(url)
     clear_connection_cache()
     hook = HailuoHook(hailuo_conn_id=CONN_ID)
+    hook.settings  # noqa: B018 - looked up once, before the threads share the hook
     gate = asyncio.Semaphore(concurrency)
 
     async def one(i: int) -> str:
         async with gate:
-            return await hook.acreate_video_generation_from_payload(
-                {"model": "MiniMax-Hailuo-02", "prompt": f"triggerer benchmark task {i}"}
+            return await asyncio.to_thread(
+                hook.create_video_generation_from_payload,
+                {"model": "MiniMax-Hailuo-02", "prompt": f"triggerer benchmark task {i}"},
             )
 
     try:

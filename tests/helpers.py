@@ -1,4 +1,4 @@
-"""Small builders shared by the tests: real image files and a local S3 endpoint."""
+"""Small builders shared by the tests: real image files, a local S3 endpoint, operator contexts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import struct
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+from unittest import mock
 
 
 def png_bytes(width: int, height: int, shade: int = 0x80) -> bytes:
@@ -43,3 +45,45 @@ def moto_s3_server() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+class FakeStore:
+    """The task state store (Airflow 3.3+) as the operator sees it: get and set by key."""
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        self.data = dict(data or {})
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def set(self, key: str, value: Any, **_: Any) -> None:
+        self.data[key] = value
+
+
+def context(store: FakeStore | None = None) -> dict[str, Any]:
+    """A task context with a mock task instance and, when given, a task state store."""
+    ti = mock.MagicMock()
+    ctx: dict[str, Any] = {"ti": ti}
+    if store is not None:
+        ctx["task_state_store"] = store
+    return ctx
+
+
+def op(**kwargs: Any) -> Any:
+    """A generation operator with fast polling, for tests that call ``execute`` directly."""
+    from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperator
+
+    kwargs.setdefault("task_id", "gen")
+    kwargs.setdefault("prompt", "a panda in a bamboo forest")
+    kwargs.setdefault("poll_interval", 0.05)
+    kwargs.setdefault("timeout", 30)
+    return HailuoVideoGenerationOperator(**kwargs)
+
+
+def airflow_has_task_state_store() -> bool:
+    """The task state store (re-attach across retries) arrived in Airflow 3.3."""
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    return Version(version("apache-airflow-core")) >= Version("3.3.0")

@@ -33,7 +33,6 @@ from airflow_provider_hailuo.exceptions import (
     HailuoTransportError,
     scrub,
 )
-from airflow_provider_hailuo.get_provider_info import DEFAULT_HOST, INTERNATIONAL_HOST
 from airflow_provider_hailuo.protocol import (
     ApiRequest,
     HailuoFile,
@@ -48,6 +47,7 @@ from airflow_provider_hailuo.protocol import (
     query_request,
     retrieve_request,
 )
+from airflow_provider_hailuo.regions import DEFAULT_HOST, REGION_COUNTERPARTS
 from airflow_provider_hailuo.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
@@ -56,14 +56,6 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 30.0
 #: How long the trigger side keeps a looked-up connection; a rotated key is picked up after this.
 ASYNC_SETTINGS_TTL = 300.0
-
-#: The other region's host, for telling "wrong region" from "bad key" in test_connection.
-REGION_COUNTERPARTS: dict[str, str] = {
-    DEFAULT_HOST: INTERNATIONAL_HOST,
-    INTERNATIONAL_HOST: DEFAULT_HOST,
-    "https://api.minimax.chat": "https://api.minimaxi.chat",
-    "https://api.minimaxi.chat": "https://api.minimax.chat",
-}
 
 
 @dataclass(frozen=True)
@@ -490,36 +482,9 @@ class HailuoHook(BaseHook):
         except (aiohttp.ClientError, asyncio.TimeoutError) as err:
             raise _aiohttp_error(err, f"{call.method} {call.path}", settings.api_key) from None
 
-    async def _acall(self, call: ApiRequest, parse: Callable[[RawResponse], Any]) -> Any:
-        settings = await self.aget_settings()
-        async for attempt in self.retry_policy.async_retrying(
-            idempotent=call.idempotent, before_sleep=self._log_retry
-        ):
-            with attempt:
-                return parse(await self._asend(call, settings))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def aget_video_generation(self, video_task_id: str) -> VideoGenerationStatus:
-        task_id = str(video_task_id)
-        settings = await self.aget_settings()
-        call = query_request(task_id, group_id=settings.group_id)
-        return await self._acall(call, lambda raw: parse_query_response(raw, task_id))  # type: ignore[no-any-return]
-
     async def aget_video_generation_once(self, video_task_id: str) -> VideoGenerationStatus:
         """A single query with no retry loop: the trigger applies its own tolerance across polls."""
         task_id = str(video_task_id)
         settings = await self.aget_settings()
         raw = await self._asend(query_request(task_id, group_id=settings.group_id), settings)
         return parse_query_response(raw, task_id)
-
-    async def acreate_video_generation_from_payload(self, payload: Mapping[str, Any]) -> str:
-        settings = await self.aget_settings()
-        return str(
-            await self._acall(create_request(payload, group_id=settings.group_id), parse_create_response)
-        )
-
-    async def aretrieve_file(self, file_id: str | int) -> HailuoFile:
-        fid = str(file_id)
-        settings = await self.aget_settings()
-        call = retrieve_request(fid, group_id=settings.group_id)
-        return await self._acall(call, lambda raw: parse_retrieve_response(raw, fid))  # type: ignore[no-any-return]

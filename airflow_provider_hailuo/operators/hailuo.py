@@ -21,23 +21,20 @@ from airflow_provider_hailuo.catalogue import DEFAULT_MODEL, get_model
 from airflow_provider_hailuo.exceptions import (
     HailuoAPIError,
     HailuoError,
-    HailuoInputSensitiveError,
-    HailuoOutputSensitiveError,
-    HailuoVideoGenerationFailedError,
-    HailuoWaitTimeoutError,
-    api_error_from_code,
 )
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from airflow_provider_hailuo.outcomes import (
+    failure_for_event,
+    raise_for_airflow,
+    status_event,
+    validate_event,
+)
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
 from airflow_provider_hailuo.redaction import redact_image_reference
 from airflow_provider_hailuo.request import prepare_video_generation_payload
 from airflow_provider_hailuo.retry import create_may_have_happened
-from airflow_provider_hailuo.triggers.hailuo import (
-    REASON_POLLING_FAILED,
-    HailuoVideoGenerationTrigger,
-    status_event,
-    validate_event,
-)
+from airflow_provider_hailuo.shapes import VideoResult, video_result
+from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -70,45 +67,6 @@ def _seconds(value: timedelta | float | int | None, name: str) -> float | None:
     if seconds <= 0:
         raise ValueError(f"{name}: must be positive, got {value!r}")
     return seconds
-
-
-def failure_for_event(event: Mapping[str, Any]) -> HailuoError:
-    """Turn an ``error``/``timeout`` event into the exception that tells the user what to do."""
-    task_id = str(event.get("video_task_id"))
-    code = event.get("error_code")
-    message = str(event.get("message") or "")
-    if event.get("status") == "timeout":
-        return HailuoWaitTimeoutError(message, video_task_id=task_id)
-    if event.get("reason") == REASON_POLLING_FAILED:
-        # The wait failed, not the video: permanent only if the cause is (a bad key, say).
-        err: HailuoError = (
-            api_error_from_code(code, message, video_task_id=task_id)
-            if isinstance(code, int) and code
-            else HailuoError(
-                f"{message}. The video may still finish; a retry re-attaches to it.", video_task_id=task_id
-            )
-        )
-        if not (isinstance(code, int) and code):
-            err.retryable = True
-        return err
-    if code == 1027:
-        return HailuoOutputSensitiveError(message, code=1027, video_task_id=task_id)
-    if code == 1026:
-        return HailuoInputSensitiveError(message, code=1026, video_task_id=task_id)
-    if isinstance(code, int) and code:
-        return api_error_from_code(code, message, video_task_id=task_id)
-    return HailuoVideoGenerationFailedError(
-        f"{message}. MiniMax gave no reason; a retry of this Airflow task submits a new (paid) video.",
-        video_task_id=task_id,
-        error_code=code if isinstance(code, int) else None,
-    )
-
-
-def raise_for_airflow(err: HailuoError) -> None:
-    """Permanent errors end the task without Airflow retries; transient ones let retries happen."""
-    if err.permanent:
-        raise AirflowFailException(str(err)) from err
-    raise err
 
 
 class HailuoVideoGenerationOperator(BaseOperator):
@@ -266,18 +224,16 @@ class HailuoVideoGenerationOperator(BaseOperator):
             # Bad input is not fixed by a retry: fail now, before any money is spent.
             raise AirflowFailException(f"Invalid Hailuo request: {err}") from err
 
-    def _result(self, payload: Mapping[str, Any], event: Mapping[str, Any], status: str) -> dict[str, Any]:
+    def _result(self, payload: Mapping[str, Any], event: Mapping[str, Any], status: str) -> VideoResult:
         spec = get_model(str(payload.get("model")))
-        return {
-            "video_task_id": event.get("video_task_id"),
-            "status": status,
-            "file_id": event.get("file_id"),
-            "video_width": event.get("video_width"),
-            "video_height": event.get("video_height"),
-            "model": payload.get("model"),
-            "resolution": payload.get("resolution") or (spec.default_resolution if spec else None),
-            "duration": payload.get("duration") or 6,
-        }
+        model, resolution = payload.get("model"), payload.get("resolution")
+        return video_result(
+            dict(event),
+            status,
+            model=str(model) if model else None,
+            resolution=str(resolution) if resolution else (spec.default_resolution if spec else None),
+            duration=int(payload.get("duration") or 6),
+        )
 
     def _request_fingerprint(self) -> str:
         """A hash of the request as rendered, images by reference: what a re-attached video must match.
@@ -385,14 +341,14 @@ class HailuoVideoGenerationOperator(BaseOperator):
             ) from err
         return task_id, None, summary
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def execute(self, context: Context) -> VideoResult:
         try:
             return self._execute(context)
         except HailuoError as err:
             raise_for_airflow(err)
             raise  # pragma: no cover
 
-    def _execute(self, context: Context) -> dict[str, Any]:
+    def _execute(self, context: Context) -> VideoResult:
         task_id, status, summary = self._submit_or_reattach(context)
         self.log.info(
             "Hailuo video task %s: model %s, %s, %s s. Track it with HailuoVideoGenerationSensor(video_task_id='%s').",
@@ -444,7 +400,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         """What execute_complete needs from the payload, without prompts or images (kept out of the DB)."""
         return {k: payload[k] for k in ("model", "resolution", "duration") if k in payload}
 
-    def _finish(self, payload: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
+    def _finish(self, payload: Mapping[str, Any], event: Mapping[str, Any]) -> VideoResult:
         event = validate_event(dict(event))
         if event["status"] == "success":
             self.log.info(
@@ -462,7 +418,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         context: Context,
         event: dict[str, Any] | None = None,
         payload_summary: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> VideoResult:
         try:
             return self._finish(payload_summary or {"model": self.model}, validate_event(event))
         except HailuoError as err:

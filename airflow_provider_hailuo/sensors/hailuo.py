@@ -23,13 +23,16 @@ from airflow.providers.common.compat.sdk import (
 
 from airflow_provider_hailuo.exceptions import HailuoError
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
-from airflow_provider_hailuo.operators.hailuo import failure_for_event, raise_for_airflow
-from airflow_provider_hailuo.triggers.hailuo import (
+from airflow_provider_hailuo.outcomes import (
     REASON_POLLING_FAILED,
-    HailuoVideoGenerationTrigger,
+    failure_for_event,
+    raise_for_airflow,
     status_event,
     validate_event,
 )
+from airflow_provider_hailuo.protocol import VideoStatus
+from airflow_provider_hailuo.shapes import VideoResult, WaitEvent, video_result
+from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -72,14 +75,9 @@ class HailuoVideoGenerationSensor(BaseSensorOperator):
     def hook(self) -> HailuoHook:
         return HailuoHook(hailuo_conn_id=self.hailuo_conn_id)
 
-    def _result(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "video_task_id": event["video_task_id"],
-            "status": "Success",
-            "file_id": event.get("file_id"),
-            "video_width": event.get("video_width"),
-            "video_height": event.get("video_height"),
-        }
+    def _result(self, event: WaitEvent) -> VideoResult:
+        """The generation operator's result shape; what was requested is unknown here, so None."""
+        return video_result(event, VideoStatus.SUCCESS.value)
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
@@ -126,14 +124,14 @@ class HailuoVideoGenerationSensor(BaseSensorOperator):
                 raise AirflowFailException(str(err)) from err
         return PokeReturnValue(is_done=True, xcom_value=self._result(event))
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
-        event = validate_event(event)
-        if event["status"] == "success":
-            return self._result(event)
-        err = failure_for_event(event)
-        if event["status"] == "timeout":
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> VideoResult:
+        checked = validate_event(event)
+        if checked["status"] == "success":
+            return self._result(checked)
+        err = failure_for_event(checked)
+        if checked["status"] == "timeout":
             # As in poke and reschedule mode: a sensor's timeout is final, not retried with a fresh clock.
             raise AirflowSensorTimeout(str(err)) from err
-        if event.get("reason") == REASON_POLLING_FAILED:
+        if checked.get("reason") == REASON_POLLING_FAILED:
             raise_for_airflow(err)  # the wait failed, not the video: retries may help
         raise AirflowFailException(str(err)) from err

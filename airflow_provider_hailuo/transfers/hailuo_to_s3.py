@@ -52,7 +52,7 @@ from airflow_provider_hailuo.download import HailuoVideoStream, ProgressLogger, 
 from airflow_provider_hailuo.exceptions import HailuoError, HailuoMalformedResponseError
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.links.hailuo import S3_CONSOLE_URL_XCOM_KEY, HailuoS3ObjectLink, s3_console_url
-from airflow_provider_hailuo.operators.hailuo import raise_for_airflow
+from airflow_provider_hailuo.outcomes import raise_for_airflow
 from airflow_provider_hailuo.protocol import VideoStatus, normalise_file_id, normalise_status
 from airflow_provider_hailuo.transfers.checksums import ALGORITHMS, PartChecksums
 

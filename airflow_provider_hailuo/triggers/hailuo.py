@@ -18,15 +18,8 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_hailuo.exceptions import HailuoError, scrub
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook, shared_session_lease
-from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
+from airflow_provider_hailuo.outcomes import REASON_POLLING_FAILED, error_event, status_event
 from airflow_provider_hailuo.waiting import StatusWatcher
-
-#: The statuses an event may carry; ``execute_complete`` rejects anything else.
-TRIGGER_EVENT_STATUSES = frozenset({"success", "error", "timeout"})
-#: Why an ``error`` event ended the wait: the video task itself failed, or we could not keep polling it
-#: (the task may still succeed; a retry re-attaches to it rather than paying again).
-REASON_TASK_FAILED = "task_failed"
-REASON_POLLING_FAILED = "polling_failed"
 
 #: Poll wake-ups move to the nearest multiple of this many seconds on the event loop's clock, so the
 #: polls of many triggers in one triggerer share loop wake-ups instead of each paying its own: half the
@@ -36,41 +29,6 @@ REASON_POLLING_FAILED = "polling_failed"
 #: the backoff after a failure (its jitter spreads retries on purpose). 0 disables.
 POLL_ALIGNMENT_SECONDS = 0.1
 POLL_ALIGNMENT_MIN_SLEEP = 1.0
-
-
-def status_event(status: VideoGenerationStatus) -> dict[str, Any]:
-    """The one small event for a terminal status (shared with the sensor's and operator's sync paths)."""
-    ok = status.status is VideoStatus.SUCCESS
-    return {
-        "status": "success" if ok else "error",
-        "reason": None if ok else REASON_TASK_FAILED,
-        "video_task_id": status.video_task_id,
-        "file_id": status.file_id,
-        "video_width": status.video_width,
-        "video_height": status.video_height,
-        "error_code": status.error_code,
-        "message": (
-            f"Hailuo video task {status.video_task_id} succeeded"
-            if ok
-            else f"Hailuo video task {status.video_task_id} failed"
-            + (f" with code {status.error_code}: {status.error_message}" if status.error_code else "")
-        ),
-    }
-
-
-def error_event(
-    video_task_id: str, status: str, message: str, error_code: int | None = None, reason: str | None = None
-) -> dict[str, Any]:
-    return {
-        "status": status,
-        "reason": reason,
-        "video_task_id": video_task_id,
-        "file_id": None,
-        "video_width": None,
-        "video_height": None,
-        "error_code": error_code,
-        "message": message,
-    }
 
 
 class HailuoVideoGenerationTrigger(BaseTrigger):
@@ -201,27 +159,3 @@ def _aligned_poll_delay(watcher: StatusWatcher) -> float:
     if watcher.end_time is not None and time.time() + aligned >= watcher.end_time:
         return delay
     return aligned
-
-
-def validate_event(event: Any) -> dict[str, Any]:
-    """Check an event before acting on it: it crossed the triggerer/worker boundary through the DB.
-
-    A version skew during a rolling upgrade could deliver something unexpected; fail clearly then.
-    """
-    from airflow_provider_hailuo.exceptions import HailuoError as _HailuoError
-
-    if not isinstance(event, dict):
-        raise _HailuoError(f"Hailuo trigger event is missing or not a dict: {type(event).__name__}")
-    status = event.get("status")
-    if status not in TRIGGER_EVENT_STATUSES:
-        raise _HailuoError(
-            f"Hailuo trigger event has an unknown status {status!r}; expected one of "
-            f"{', '.join(sorted(TRIGGER_EVENT_STATUSES))}"
-        )
-    if not event.get("video_task_id"):
-        raise _HailuoError("Hailuo trigger event has no video_task_id")
-    if status == "success" and not event.get("file_id"):
-        raise _HailuoError(
-            f"Hailuo trigger event for task {event['video_task_id']} reports success without a file_id"
-        )
-    return event

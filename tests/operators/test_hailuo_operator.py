@@ -1,8 +1,7 @@
-"""The generation operator, trigger and sensor: unit paths and full DAG runs through Airflow."""
+"""The generation operator: unit paths and full DAG runs through Airflow."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -18,44 +17,16 @@ from airflow_provider_hailuo.exceptions import (
     HailuoVideoGenerationFailedError,
     HailuoWaitTimeoutError,
 )
-from airflow_provider_hailuo.hooks.hailuo import close_shared_client_session
 from airflow_provider_hailuo.operators.hailuo import (
     DEFAULT_MAP_INDEX_TEMPLATE,
     STATE_KEY,
     HailuoVideoGenerationOperator,
 )
-from airflow_provider_hailuo.sensors.hailuo import HailuoVideoGenerationSensor
-from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger, validate_event
+from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
 from tests.conftest import load_dag_file
+from tests.helpers import FakeStore, airflow_has_task_state_store, context, op
 
 DAG_FILE = os.path.join(os.path.dirname(__file__), "..", "dags", "generation_dags.py")
-
-
-class FakeStore:
-    def __init__(self, data: dict[str, Any] | None = None) -> None:
-        self.data = dict(data or {})
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.data.get(key, default)
-
-    def set(self, key: str, value: Any, **_: Any) -> None:
-        self.data[key] = value
-
-
-def context(store: FakeStore | None = None) -> dict[str, Any]:
-    ti = mock.MagicMock()
-    ctx: dict[str, Any] = {"ti": ti}
-    if store is not None:
-        ctx["task_state_store"] = store
-    return ctx
-
-
-def op(**kwargs: Any) -> HailuoVideoGenerationOperator:
-    kwargs.setdefault("task_id", "gen")
-    kwargs.setdefault("prompt", "a panda in a bamboo forest")
-    kwargs.setdefault("poll_interval", 0.05)
-    kwargs.setdefault("timeout", 30)
-    return HailuoVideoGenerationOperator(**kwargs)
 
 
 def test_sync_path_returns_small_result(sandbox: Any) -> None:
@@ -328,198 +299,6 @@ def test_map_index_template_default_reaches_partial() -> None:
     assert op(prompt="x" * 100).map_index_label.endswith("…")
 
 
-# -- trigger -------------------------------------------------------------------------------------
-def test_trigger_serialization_round_trip() -> None:
-    trigger = HailuoVideoGenerationTrigger("123", "hailuo_default", 5.0, 1_800_000_000.0, 1_700_000_000.0)
-    path, kwargs = trigger.serialize()
-    again = HailuoVideoGenerationTrigger(**kwargs)
-    assert again.serialize() == (path, kwargs)
-
-
-async def _run(trigger: HailuoVideoGenerationTrigger) -> dict[str, Any]:
-    events = [event async for event in trigger.run()]
-    assert len(events) == 1
-    return (
-        validate_event(events[0].payload)
-        if events[0].payload.get("status") == "success"
-        else events[0].payload
-    )
-
-
-async def test_trigger_success_with_faults_mixed_in(sandbox: Any, capsys: Any) -> None:
-    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
-
-    task_id = HailuoHook().create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": "x"})
-    sandbox.config.gateway_error_rate = 0.2
-    sandbox.config.rate_limit_error_rate = 0.1
-    sandbox.config.slow_seconds = 0.05
-    sandbox.config.fault_seed = 11
-    import time
-
-    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05, end_time=time.time() + 60))
-    assert event["status"] == "success" and event["file_id"] and event["video_task_id"] == task_id
-    assert capsys.readouterr().out.count("is Success after") == 1
-    await close_shared_client_session()
-
-
-async def test_trigger_timeout_and_permanent_errors(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import time
-
-    from airflow_provider_hailuo.hooks.hailuo import HailuoHook, clear_connection_cache
-
-    sandbox.config.processing_seconds = 60
-    task_id = HailuoHook().create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": "x"})
-    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05, end_time=time.time() + 0.3))
-    assert event["status"] == "timeout" and task_id in event["message"]
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_HAILUO_DEFAULT",
-        f'{{"conn_type": "hailuo", "host": "{sandbox.url}", "password": "bad"}}',
-    )
-    clear_connection_cache()
-    before = sandbox.stats()["queries"]
-    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05))
-    assert event["status"] == "error" and event["error_code"] == 1004
-    assert sandbox.stats()["queries"] - before == 1
-    await close_shared_client_session()
-
-
-async def test_unexpected_trigger_error_is_a_failed_wait_not_a_failed_video(
-    sandbox: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A bug or an odd exception while polling must not read as "MiniMax failed the video"."""
-    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
-    from airflow_provider_hailuo.operators.hailuo import failure_for_event
-
-    task_id = HailuoHook().create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": "x"})
-
-    async def broken(self: Any, video_task_id: str) -> Any:
-        raise LookupError("connection backend hiccup")
-
-    monkeypatch.setattr(HailuoHook, "aget_video_generation_once", broken)
-    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05))
-    assert event["status"] == "error" and event["reason"] == "polling_failed"
-    err = failure_for_event(event)
-    assert err.retryable and not err.permanent
-    assert "re-attaches" in str(err) and "new (paid) video" not in str(err)
-    sensor = HailuoVideoGenerationSensor(task_id="s", video_task_id=task_id)
-    with pytest.raises(Exception) as info:
-        sensor.execute_complete({}, event)
-    assert not isinstance(info.value, AirflowFailException)  # the sensor's retries still apply
-    await close_shared_client_session()
-
-
-async def test_trigger_reports_output_moderation(sandbox: Any) -> None:
-    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
-
-    task_id = HailuoHook().create_video_generation_from_payload(
-        {"model": "MiniMax-Hailuo-02", "prompt": "SANDBOX_SENSITIVE_OUTPUT"}
-    )
-    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05))
-    assert event["status"] == "error" and event["error_code"] == 1027
-    await close_shared_client_session()
-
-
-async def test_many_triggers_share_one_session(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import aiohttp
-
-    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
-
-    created: list[aiohttp.ClientSession] = []
-
-    class CountingSession(aiohttp.ClientSession):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            created.append(self)
-
-    monkeypatch.setattr(aiohttp, "ClientSession", CountingSession)
-    hook = HailuoHook()
-    ids = [
-        hook.create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": f"v{i}"})
-        for i in range(30)
-    ]
-    events = await asyncio.gather(*(_run(HailuoVideoGenerationTrigger(i, poll_interval=0.05)) for i in ids))
-    assert {e["video_task_id"] for e in events} == set(ids)
-    assert all(e["status"] == "success" for e in events)
-    assert len(created) == 1  # 30 triggers, many polls each, one session
-    assert created[0].closed  # the last trigger out closed it: nothing leaks into loop shutdown
-
-
-async def test_trigger_on_kill_says_no_cancel(capsys: Any) -> None:
-    await HailuoVideoGenerationTrigger("42").on_kill()
-    assert "no cancel endpoint" in capsys.readouterr().out
-
-
-# -- sensor --------------------------------------------------------------------------------------
-def test_sensor_poke_and_dict_input(sandbox: Any) -> None:
-    submitted = op(wait_for_completion=False).execute(context(FakeStore()))
-    sensor = HailuoVideoGenerationSensor(task_id="s", video_task_id=submitted, poke_interval=0.05, timeout=30)
-    result = sensor.execute(context())
-    assert result["status"] == "Success" and result["video_task_id"] == submitted["video_task_id"]
-
-
-def test_sensor_fails_clearly_on_fail(sandbox: Any) -> None:
-    submitted = op(prompt="SANDBOX_FAIL", wait_for_completion=False).execute(context(FakeStore()))
-    sensor = HailuoVideoGenerationSensor(
-        task_id="s", video_task_id=submitted["video_task_id"], poke_interval=0.05
-    )
-    with pytest.raises(AirflowFailException, match=submitted["video_task_id"]):
-        sensor.execute(context())
-
-
-def test_deferrable_sensor_soft_fail_and_final_timeout(sandbox: Any) -> None:
-    from airflow.providers.common.compat.sdk import AirflowSensorTimeout, AirflowSkipException
-
-    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
-
-    failed = op(prompt="SANDBOX_FAIL", wait_for_completion=False).execute(context(FakeStore()))
-    HailuoHook().wait_for_video_generation(failed["video_task_id"], poll_interval=0.05, timeout=20)
-    soft = HailuoVideoGenerationSensor(
-        task_id="s",
-        video_task_id=failed["video_task_id"],
-        deferrable=True,
-        soft_fail=True,
-        poke_interval=0.05,
-    )
-    with pytest.raises(AirflowSkipException):
-        soft.execute(context())
-    # A timeout reported by the trigger is final, as in poke mode: no retry with a fresh clock.
-    sensor = HailuoVideoGenerationSensor(task_id="s", video_task_id="123", deferrable=True)
-    with pytest.raises(AirflowSensorTimeout):
-        sensor.execute_complete(
-            {}, {"status": "timeout", "video_task_id": "123", "message": "not ready in 5s"}
-        )
-
-
-def test_sensor_deferrable(sandbox: Any) -> None:
-    sandbox.config.processing_seconds = 30
-    submitted = op(wait_for_completion=False).execute(context(FakeStore()))
-    sensor = HailuoVideoGenerationSensor(
-        task_id="s", video_task_id=submitted["video_task_id"], deferrable=True, poke_interval=1, timeout=100
-    )
-    with pytest.raises(TaskDeferred) as info:
-        sensor.execute(context())
-    assert isinstance(info.value.trigger, HailuoVideoGenerationTrigger)
-
-
-def test_sensor_reschedule_mode_frees_the_slot_between_pokes(sandbox: Any) -> None:
-    from airflow.exceptions import AirflowRescheduleException
-
-    sandbox.config.processing_seconds = 30
-    submitted = op(wait_for_completion=False).execute(context(FakeStore()))
-    sensor = HailuoVideoGenerationSensor(
-        task_id="s", video_task_id=submitted["video_task_id"], mode="reschedule", poke_interval=5, timeout=100
-    )
-    ctx = context()
-    ctx["ti"].get_first_reschedule_date.return_value = None  # the first poke
-    with pytest.raises(AirflowRescheduleException):
-        sensor.execute(ctx)
-
-
-def test_sensor_rejects_bad_id() -> None:
-    with pytest.raises(AirflowFailException, match="video_task_id"):
-        HailuoVideoGenerationSensor(task_id="s", video_task_id="not-an-id").poke(context())
-
-
 # -- whole DAGs through Airflow --------------------------------------------------------------------
 def _states(dag_run: Any) -> dict[str, Any]:
     return {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
@@ -550,11 +329,9 @@ def test_dag_retry_reattaches_instead_of_paying_twice(sandbox: Any, airflow_db: 
     assert dag_run.state == "success"
     (ti,) = dag_run.get_task_instances()
     assert ti.try_number == 2
-    from airflow_provider_hailuo.version_compat import AIRFLOW_V_3_3_PLUS
-
     # Airflow 3.3+ re-attaches through the task state store; older versions have none and, as
     # documented, the retry pays for a second video.
-    assert sandbox.stats()["creates"] == (1 if AIRFLOW_V_3_3_PLUS else 2)
+    assert sandbox.stats()["creates"] == (1 if airflow_has_task_state_store() else 2)
 
 
 def test_dag_permanent_error_uses_no_retries(sandbox: Any, airflow_db: None) -> None:

@@ -26,6 +26,7 @@ from airflow_provider_hailuo.protocol import (
     query_request,
     status_from_mapping,
 )
+from airflow_provider_hailuo.shapes import video_state
 
 
 def raw(body: object, status: int = 200, headers: dict[str, str] | None = None) -> RawResponse:
@@ -167,7 +168,7 @@ def test_query_success() -> None:
         "1",
     )
     assert status.status is VideoStatus.SUCCESS and status.file_id == "176844028768320"
-    assert status.to_dict()["status"] == "Success" and status.video_width == 1920
+    assert video_state(status)["status"] == "Success" and status.video_width == 1920
 
 
 def test_query_output_moderation_is_a_failed_task_not_an_exception() -> None:

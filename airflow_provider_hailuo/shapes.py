@@ -1,0 +1,93 @@
+"""The JSON shapes that cross a boundary (trigger events, XCom, asset events, CLI output), typed once.
+
+A trigger event is stored in the metadata DB and read by another process, perhaps of another
+provider version during a rolling upgrade; an XCom result is read by downstream tasks that users
+write. Declaring each shape here, with the function that builds it, keeps the keys from drifting
+apart between the operator, the sensor, the trigger and the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, TypedDict
+
+from airflow_provider_hailuo.protocol import VideoGenerationStatus
+
+#: What a wait ended with: the video succeeded, the video failed or the wait failed, or time ran out.
+WaitOutcome = Literal["success", "error", "timeout"]
+
+
+class VideoFields(TypedDict):
+    """What is known about a video, in every shape below."""
+
+    video_task_id: str
+    file_id: str | None
+    video_width: int | None
+    video_height: int | None
+
+
+class VideoState(VideoFields):
+    """A video's status as JSON. ``status`` is a ``VideoStatus`` value (``Processing``, ``Success`` ...)."""
+
+    status: str
+    error_code: int | None
+    error_message: str | None
+
+
+class WaitEvent(VideoFields):
+    """The trigger's event (and the sync waits' equivalent): how a wait for one video ended.
+
+    ``reason`` tells a video that failed (``task_failed``) from a wait that could not go on
+    (``polling_failed``): the video may still finish then.
+    """
+
+    status: WaitOutcome
+    reason: str | None
+    error_code: int | None
+    message: str
+
+
+class VideoResult(VideoFields):
+    """What the generation operator and the sensor return (XCom), and ``HailuoToS3Operator`` reads.
+
+    ``status`` is ``Success``, or ``Submitted`` without waiting. ``model``, ``resolution`` and
+    ``duration`` are what was requested; the sensor, which only sees the task id, gives None.
+    """
+
+    status: str
+    model: str | None
+    resolution: str | None
+    duration: int | None
+
+
+def video_state(status: VideoGenerationStatus) -> VideoState:
+    return {
+        "video_task_id": status.video_task_id,
+        "status": status.status.value,
+        "file_id": status.file_id,
+        "video_width": status.video_width,
+        "video_height": status.video_height,
+        "error_code": status.error_code,
+        "error_message": status.error_message,
+    }
+
+
+def video_result(
+    video: Mapping[str, object],
+    status: str,
+    *,
+    model: str | None = None,
+    resolution: str | None = None,
+    duration: int | None = None,
+) -> VideoResult:
+    file_id, width, height = video.get("file_id"), video.get("video_width"), video.get("video_height")
+    return {
+        "video_task_id": str(video.get("video_task_id")),
+        "status": status,
+        "file_id": file_id if isinstance(file_id, str) else None,
+        "video_width": width if isinstance(width, int) else None,
+        "video_height": height if isinstance(height, int) else None,
+        "model": model,
+        "resolution": resolution,
+        "duration": duration,
+    }
