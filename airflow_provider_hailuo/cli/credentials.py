@@ -11,7 +11,7 @@ import os
 from typing import TYPE_CHECKING
 
 from airflow_provider_hailuo.cli.exit_codes import CliError, ExitCode, is_not_found
-from airflow_provider_hailuo.get_provider_info import DEFAULT_HOST, INTERNATIONAL_HOST
+from airflow_provider_hailuo.regions import DEFAULT_HOST, INTERNATIONAL_HOST
 
 if TYPE_CHECKING:
     from airflow_provider_hailuo.hooks.hailuo import HailuoHook

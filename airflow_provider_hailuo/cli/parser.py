@@ -31,7 +31,7 @@ from airflow_provider_hailuo.cli.credentials import (
 )
 from airflow_provider_hailuo.cli.exit_codes import EXIT_CODES
 from airflow_provider_hailuo.cli.listings import cmd_camera, cmd_models
-from airflow_provider_hailuo.get_provider_info import DEFAULT_HOST, INTERNATIONAL_HOST
+from airflow_provider_hailuo.regions import DEFAULT_HOST, INTERNATIONAL_HOST
 
 if TYPE_CHECKING:
     from airflow_provider_hailuo.cli.runtime import Runtime
