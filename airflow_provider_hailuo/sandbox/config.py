@@ -83,15 +83,15 @@ class SandboxConfig:
     gateway_error_rate: float = field(
         default=0.0,
         metadata=_doc(
-            "Fraction (0-1) of /v1 answers replaced by an HTTP 502 with an HTML body, as an edge proxy "
+            "Fraction (0-1) of /v1 and /v2 answers replaced by an HTTP 502 with an HTML body, as an edge proxy "
             "would send. Decided before the endpoint runs, so a faulted create creates nothing."
         ),
     )
     rate_limit_error_rate: float = field(
         default=0.0,
         metadata=_doc(
-            "Fraction (0-1) of /v1 answers replaced by HTTP 200 with base_resp 1002 (rate limit). "
-            "Decided before the endpoint runs."
+            "Fraction (0-1) of /v1 answers replaced by HTTP 200 with base_resp 1002 (rate limit), and "
+            "of /v2 answers by HTTP 429 (1002). Decided before the endpoint runs."
         ),
     )
     fault_seed: int | None = field(
@@ -102,7 +102,8 @@ class SandboxConfig:
         ),
     )
     slow_seconds: float = field(
-        default=0.0, metadata=_doc("Delay added before every /v1 answer, to exercise client timeouts.")
+        default=0.0,
+        metadata=_doc("Delay added before every /v1 and /v2 answer, to exercise client timeouts."),
     )
     cut_download_after_bytes: int | None = field(
         default=None,
@@ -117,7 +118,8 @@ class SandboxConfig:
         metadata=_doc("How many download responses per file are cut when cut_download_after_bytes is set."),
     )
     balance_exhausted: bool = field(
-        default=False, metadata=_doc("Valid create calls get 1008 'insufficient balance'.")
+        default=False,
+        metadata=_doc("Valid create calls get 1008 'insufficient balance' (v2: HTTP 402)."),
     )
     callback_timeout_seconds: float = field(
         default=3.0,
@@ -136,7 +138,7 @@ class SandboxConfig:
     create_timeout_after_commit: bool = field(
         default=False,
         metadata=_doc(
-            "One-shot: the next create call creates its task, then hangs for "
+            "One-shot: the next create call (v1 or v2) creates its task, then hangs for "
             "create_timeout_hang_seconds before answering, emulating a read timeout after the task "
             "exists (a client that resubmits pays twice). Resets itself to False when used."
         ),
@@ -148,12 +150,98 @@ class SandboxConfig:
     strict_image_content: bool = field(
         default=True,
         metadata=_doc(
-            "Base64 data-URL images must decode to JPEG, PNG or WebP bytes (checked by signature). "
-            "False accepts any well-formed base64."
+            "Base64 data-URL images must decode to JPEG, PNG or WebP bytes (checked by signature); v2 "
+            "media must be readable files of an allowed format. False accepts any well-formed base64 "
+            "(v2: unreadable media pass unmeasured)."
         ),
     )
     download_chunk_bytes: int = field(
         default=1 << 20, metadata=_doc("Write size used when streaming downloads.")
+    )
+    # -- v2 (MiniMax-H3). The timings, video_bytes, balance_exhausted, slow_seconds, gateway_error_rate,
+    # rate_limit_error_rate, create_timeout_after_commit, strict_image_content and the callback knobs
+    # above apply to /v2 too (a v2 task is queued for preparing + queueing seconds, then running).
+    token_plan_keys: tuple[str, ...] = field(
+        default=("sandbox-token-plan-key",),
+        metadata=_doc(
+            "Token-Plan keys: accepted like api_keys everywhere, but every v2 create, Context-IR and "
+            "regeneration call gets 402 'insufficient balance (1008)', MiniMax's answer to keys without "
+            "pay-as-you-go."
+        ),
+    )
+    v2_rate_limit_rpm: int | None = field(
+        default=300,
+        metadata=_doc(
+            "Per-account v2 request limit in v2_rate_limit_window_seconds (MiniMax-H3: 300 a minute); "
+            "beyond it 429 'rate limit, please retry later (1002)'. None disables it."
+        ),
+    )
+    v2_rate_limit_window_seconds: float = field(
+        default=60.0, metadata=_doc("Length of the sliding window of v2_rate_limit_rpm (a minute).")
+    )
+    v2_rate_limit_creates_only: bool = field(
+        default=False,
+        metadata=_doc(
+            "Count only create, Context-IR and regeneration calls towards v2_rate_limit_rpm. False counts "
+            "every v2 request (queries, lists and deletes too)."
+        ),
+    )
+    v2_in_flight_cap: int | None = field(
+        default=30,
+        metadata=_doc(
+            "Per-account cap on v2 video tasks queued or running (MiniMax-H3: 30). A create beyond it "
+            "gets 429 rate_limit_error with a message of its own and creates nothing. None disables it."
+        ),
+    )
+    v2_in_flight_cap_code: int = field(
+        default=1002,
+        metadata=_doc(
+            "MiniMax code at the end of the in-flight-cap message: 1002 or 1041 (open question Q7)."
+        ),
+    )
+    v2_content_url_ttl_seconds: float = field(
+        default=3600.0,
+        metadata=_doc(
+            "Lifetime of each task.content.url (minted afresh by every query, list item and push); "
+            "HTTP 403 afterwards. MiniMax does not publish it."
+        ),
+    )
+    v2_task_window_seconds: float = field(
+        default=7 * 86400.0,
+        metadata=_doc(
+            "The query window (7 days): older tasks answer 'invalid task_id', and list results and "
+            "totals leave them out."
+        ),
+    )
+    v2_upload_ttl_seconds: float = field(
+        default=7 * 86400.0, metadata=_doc("Lifetime of an uploaded mm_file:// input (7 days).")
+    )
+    v2_fetch_media_urls: bool = field(
+        default=True,
+        metadata=_doc(
+            "Download http(s) media URLs of v2 requests and check their format and limits, as MiniMax "
+            "does (unreachable URLs get 400). False accepts them unchecked, for offline DAG development."
+        ),
+    )
+    v2_server_error_rate: float = field(
+        default=0.0,
+        metadata=_doc(
+            "Fraction (0-1) of /v2 answers replaced by HTTP 500 server_error (1000), before the endpoint "
+            "runs (nothing is created)."
+        ),
+    )
+    v2_overloaded_error_rate: float = field(
+        default=0.0,
+        metadata=_doc(
+            "Fraction (0-1) of /v2 answers replaced by HTTP 529 overloaded_error, before the endpoint runs."
+        ),
+    )
+    v2_create_502_after_commit_rate: float = field(
+        default=0.0,
+        metadata=_doc(
+            "Fraction (0-1) of v2 create, Context-IR and regeneration calls that create their task and "
+            "then answer an HTML 502 from the gateway: the ambiguous case a client must reconcile."
+        ),
     )
 
     def __post_init__(self) -> None:
@@ -165,7 +253,13 @@ class SandboxConfig:
             _require(getattr(self, name) >= 0, f"{name} must be >= 0")
         for name in ("download_url_ttl_seconds", "callback_timeout_seconds", "create_timeout_hang_seconds"):
             _require(getattr(self, name) >= 0, f"{name} must be >= 0")
-        for name in ("gateway_error_rate", "rate_limit_error_rate"):
+        for name in (
+            "gateway_error_rate",
+            "rate_limit_error_rate",
+            "v2_server_error_rate",
+            "v2_overloaded_error_rate",
+            "v2_create_502_after_commit_rate",
+        ):
             _require(0.0 <= getattr(self, name) <= 1.0, f"{name} must be between 0 and 1")
         _require(self.video_bytes >= 0, "video_bytes must be >= 0")
         _require(self.rate_limit_rpm is None or self.rate_limit_rpm >= 0, "rate_limit_rpm must be >= 0")
@@ -175,6 +269,16 @@ class SandboxConfig:
         )
         _require(self.cut_download_times >= 0, "cut_download_times must be >= 0")
         _require(self.download_chunk_bytes >= 1, "download_chunk_bytes must be >= 1")
+        for name in ("v2_rate_limit_rpm", "v2_in_flight_cap"):
+            _require(getattr(self, name) is None or getattr(self, name) >= 0, f"{name} must be >= 0")
+        for name in (
+            "v2_rate_limit_window_seconds",
+            "v2_content_url_ttl_seconds",
+            "v2_task_window_seconds",
+            "v2_upload_ttl_seconds",
+        ):
+            _require(getattr(self, name) >= 0, f"{name} must be >= 0")
+        _require(self.v2_in_flight_cap_code in (1002, 1041), "v2_in_flight_cap_code must be 1002 or 1041")
 
     def update(self, values: Mapping[str, Any]) -> None:
         """Apply JSON-typed values all-or-nothing, so a bad request leaves the running server untouched."""

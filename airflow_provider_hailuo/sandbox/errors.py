@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+GATEWAY_HTML = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+"""What an edge proxy (nginx) answers when the service behind it fails; the body is not JSON."""
+
 
 class StatusCode(IntEnum):
     """The ``base_resp.status_code`` values the sandbox can produce."""

@@ -33,9 +33,10 @@ import aiohttp
 from aiohttp import web
 
 from .config import ConfigError, SandboxConfig
-from .errors import DEFAULT_MESSAGES, ApiError, StatusCode, base_resp, invalid_params
+from .errors import DEFAULT_MESSAGES, GATEWAY_HTML, ApiError, StatusCode, base_resp, invalid_params
 from .mp4 import iter_video_bytes
 from .state import CALLBACK_STATUS, FAIL, PROCESSING, SUCCESS, SandboxState, StoredFile, Task
+from .v2 import add_v2_routes
 from .validation import parse_create_request
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,6 @@ DOWNLOAD_PATH = "/sandbox/download/{token}"
 
 _MIN_PUSH_DELAY = 0.05
 """Pushes wait at least this long so the create answer (with the task_id) normally arrives first."""
-
-_GATEWAY_HTML = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-)
 
 _T = TypeVar("_T")
 
@@ -113,7 +109,7 @@ def _authenticate(request: web.Request, config: SandboxConfig) -> str:
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise ApiError(StatusCode.AUTH_FAILED)
-    if key in config.api_keys:
+    if key in config.api_keys or key in config.token_plan_keys:
         return key
     if key in config.other_region_keys:
         raise ApiError(StatusCode.INVALID_API_KEY)
@@ -149,7 +145,7 @@ async def _api_middleware(
     response: web.StreamResponse
     if state.draw_fault(config.gateway_error_rate):
         state.injected_faults["gateway_error"] += 1
-        response = web.Response(status=502, text=_GATEWAY_HTML, content_type="text/html")
+        response = web.Response(status=502, text=GATEWAY_HTML, content_type="text/html")
     elif state.draw_fault(config.rate_limit_error_rate):
         state.injected_faults["rate_limit"] += 1
         state.errors_by_code[StatusCode.RATE_LIMIT] += 1
@@ -519,6 +515,7 @@ def create_app(config: SandboxConfig | None = None, *, state: SandboxState | Non
     app.router.add_get("/sandbox/callback_sink", _callback_sink_get)
     app.router.add_get("/sandbox/health", _health)
     app.router.add_get("/", _index)
+    add_v2_routes(app, app[STATE_KEY], app[_RUNTIME_KEY])
     app.on_cleanup.append(_on_cleanup)
     return app
 

@@ -21,6 +21,7 @@ from airflow_provider_hailuo.catalogue import RESOLUTION_PIXELS
 from .config import SandboxConfig
 from .errors import StatusCode, base_resp
 from .mp4 import mp4_header_size
+from .v2.state import V2State
 from .validation import (
     FAIL_MARKER,
     SENSITIVE_OUTPUT_MARKER,
@@ -110,7 +111,7 @@ class StoredFile:
     size: int
     width: int
     height: int
-    duration: int
+    duration: float
     created_at: int
 
     @property
@@ -166,6 +167,7 @@ class SandboxState:
     _fault_rng: random.Random = field(default_factory=random.Random)
     _fault_seed_used: int | None = None
     _ids: random.Random = field(default_factory=random.SystemRandom)
+    v2: V2State = field(default_factory=V2State)
 
     def __post_init__(self) -> None:
         self._reseed()
@@ -182,6 +184,7 @@ class SandboxState:
         self.callbacks_received.clear()
         self.cut_counts.clear()
         self.rpm_window.clear()
+        self.v2.reset()
         self._reseed()
 
     # -- faults ---------------------------------------------------------------------------------
@@ -210,7 +213,7 @@ class SandboxState:
 
     # -- tasks and files ------------------------------------------------------------------------
 
-    def _unique_id(self, taken: Callable[[int], bool]) -> int:
+    def unique_id(self, taken: Callable[[int], bool]) -> int:
         """A 15-digit number, the shape MiniMax uses for both task and file ids."""
         while True:
             candidate = self._ids.randrange(10**14, 10**15)
@@ -226,9 +229,9 @@ class SandboxState:
         else:
             outcome = "success"
         width, height = RESOLUTION_PIXELS[request.resolution]
-        task_id = str(self._unique_id(lambda n: str(n) in self.tasks))
+        task_id = str(self.unique_id(lambda n: str(n) in self.tasks))
         now = time.time()
-        file_id = self._unique_id(self.files.__contains__) if outcome == "success" else None
+        file_id = self.unique_id(self.files.__contains__) if outcome == "success" else None
         task = Task(
             task_id=task_id,
             request=request,
@@ -245,17 +248,8 @@ class SandboxState:
         )
         self.tasks[task_id] = task
         if file_id is not None:
-            size = max(
-                config.video_bytes, mp4_header_size(width, height, request.duration, config.video_bytes)
-            )
-            self.files[file_id] = StoredFile(
-                file_id=file_id,
-                task_id=task_id,
-                size=size,
-                width=width,
-                height=height,
-                duration=request.duration,
-                created_at=int(now + task.finishes_after),
+            self.store_video(
+                task_id, width, height, request.duration, int(now + task.finishes_after), file_id
             )
         self.counters["creates"] += 1
         self.creates_by_prompt[request.prompt] += 1
@@ -270,6 +264,29 @@ class SandboxState:
             }
         )
         return task
+
+    def store_video(
+        self,
+        task_id: str,
+        width: int,
+        height: int,
+        duration_s: float,
+        created_at: int,
+        file_id: int | None = None,
+    ) -> StoredFile:
+        """Register a generated video (v1 or v2) with the download machinery; its bytes are made on read."""
+        video_bytes = self.config.video_bytes
+        stored = StoredFile(
+            file_id=file_id if file_id is not None else self.unique_id(self.files.__contains__),
+            task_id=task_id,
+            size=max(video_bytes, mp4_header_size(width, height, duration_s, video_bytes)),
+            width=width,
+            height=height,
+            duration=duration_s,
+            created_at=created_at,
+        )
+        self.files[stored.file_id] = stored
+        return stored
 
     def ready_file(self, file_id: int, owner: str) -> StoredFile | None:
         """A file is only retrievable by its task's account, once the task reports Success."""
@@ -316,4 +333,5 @@ class SandboxState:
             "creates_by_prompt": dict(self.creates_by_prompt),
             "created_tasks": list(self.created),
             "tasks": {task_id: task.summary() for task_id, task in self.tasks.items()},
+            "v2": self.v2.snapshot(),
         }

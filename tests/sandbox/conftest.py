@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -26,3 +28,48 @@ def api() -> Iterator[requests.Session]:
     session.trust_env = False  # never route loopback calls through a proxy from the environment
     yield session
     session.close()
+
+
+class MediaServer:
+    """A loopback HTTP server for the v2 tests' media URLs: ``files[path] = bytes``; other paths 404."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.requests: list[str] = []
+        handler = self._handler_class()
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def _handler_class(self) -> type[http.server.BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                body = server.files.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+    def add(self, path: str, body: bytes) -> str:
+        self.files[path] = body
+        return self.url + path
+
+
+@pytest.fixture
+def media_server() -> Iterator[MediaServer]:
+    server = MediaServer()
+    server._thread.start()
+    yield server
+    server._httpd.shutdown()
+    server._httpd.server_close()
