@@ -20,14 +20,10 @@ from airflow_provider_hailuo.catalogue import RESOLUTION_PIXELS
 
 from .config import SandboxConfig
 from .errors import StatusCode, base_resp
+from .markers import FAIL_MARKER, SENSITIVE_OUTPUT_MARKER, prompt_has_marker
 from .mp4 import mp4_header_size
 from .v2.state import V2State
-from .validation import (
-    FAIL_MARKER,
-    SENSITIVE_OUTPUT_MARKER,
-    VideoRequest,
-    prompt_has_marker,
-)
+from .validation import VideoRequest
 
 Outcome = Literal["success", "fail", "sensitive_output"]
 

@@ -18,24 +18,13 @@ from urllib.parse import urlsplit
 from airflow_provider_hailuo.catalogue import Mode, ModelSpec, get_model
 
 from .errors import ApiError, StatusCode, invalid_params
+from .markers import SENSITIVE_INPUT_MARKER, prompt_has_marker
 
 MAX_PROMPT_CHARS = 2000
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 DEFAULT_DURATION = 6
 
-SENSITIVE_INPUT_MARKER = "SANDBOX_SENSITIVE"
-"""A prompt containing this word is refused with 1026 and no task is created."""
-SENSITIVE_OUTPUT_MARKER = "SANDBOX_SENSITIVE_OUTPUT"
-"""A prompt containing this word yields a task that ends ``Fail`` with base_resp 1027."""
-FAIL_MARKER = "SANDBOX_FAIL"
-"""A prompt containing this word yields a task that ends ``Fail`` with base_resp 0."""
-
 _DATA_URL_RE = re.compile(r"^data:image/(jpeg|png|webp);base64,(.*)$", re.DOTALL)
-
-
-def prompt_has_marker(prompt: str, marker: str) -> bool:
-    """Whole-word match, so SANDBOX_SENSITIVE_OUTPUT does not also count as SANDBOX_SENSITIVE."""
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(marker)}(?![A-Za-z0-9_])", prompt) is not None
 
 
 @dataclass(frozen=True)

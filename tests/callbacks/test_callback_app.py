@@ -423,7 +423,7 @@ def test_sandbox_challenge_then_success_push_makes_one_event(sandbox: Any, recei
 @pytest.mark.filterwarnings("ignore:callback_url")
 def test_sandbox_failed_task_pushes_a_failed_event(sandbox: Any, receiver: Receiver) -> None:
     from airflow_provider_hailuo.hooks.hailuo import HailuoHook
-    from airflow_provider_hailuo.sandbox.validation import FAIL_MARKER
+    from airflow_provider_hailuo.sandbox.markers import FAIL_MARKER
 
     task_id = HailuoHook().create_video_generation(
         model="MiniMax-Hailuo-02", prompt=f"doomed {FAIL_MARKER}", callback_url=receiver.url()

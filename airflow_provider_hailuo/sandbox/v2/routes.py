@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from ..errors import GATEWAY_HTML, ApiError, StatusCode, base_resp, invalid_params
-from ..validation import SENSITIVE_INPUT_MARKER, prompt_has_marker
+from ..markers import SENSITIVE_INPUT_MARKER, prompt_has_marker
 from . import errors as e
 from .callbacks import Runtime, echo_ok, push, push_timeline
 from .errors import V2Error, bad_request, invalid_task_id, new_request_id

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ..validation import FAIL_MARKER, SENSITIVE_OUTPUT_MARKER, prompt_has_marker
+from ..markers import EXPIRED_MARKER, FAIL_MARKER, SENSITIVE_OUTPUT_MARKER, prompt_has_marker
 from .inputs import Measured
 from .models import CONCRETE_RATIOS, FPS, frame_count, nearest_ratio, output_size, ratio_of_size
 from .state import Outcome, V2Task, seconds_ceil, video_usage
@@ -16,9 +16,6 @@ from .validation import VideoRequest
 
 if TYPE_CHECKING:
     from ..state import SandboxState
-
-EXPIRED_MARKER = "SANDBOX_EXPIRED"
-"""A prompt containing this word yields a task that stays queued, then reports ``expired`` (C3)."""
 
 
 def outcome_of(prompt: str) -> Outcome:
