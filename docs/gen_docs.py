@@ -252,6 +252,13 @@ SANDBOX_ENDPOINTS: dict[str, str] = {
     "GET /sandbox/callback_sink": "What the built-in receiver got.",
     "GET /sandbox/health": 'Answers `{"status": "ok"}`.',
     "GET /": "Index of the endpoints.",
+    "POST /v2/video_generation": "v2: create an H3 video task (content items, media limits, capacity, callback).",
+    "GET /v2/query/video_generation/{task_id}": "v2: `{\"task\": VideoTask}`, with a fresh `content.url` once succeeded.",
+    "GET /v2/query/video_generation": "v2: list tasks (`page_num`, `page_size`, `filter.*`), `total` over the window.",
+    "DELETE /v2/video_generation/{task_id}": "v2: cancel a queued task (not billed) or delete a finished one.",
+    "POST /v2/h3_context_ir": "v2: Context-IR, a task whose result is an enhanced prompt.",
+    "POST /v2/video_regeneration": "v2: a succeeded 768P H3 video again at 2K (`source_task_id` or `base_video`).",
+    "POST /v1/files/upload": "Upload an input (`purpose=video_generation_input`) for `mm_file://{file_id}`.",
 }
 
 
@@ -290,7 +297,52 @@ SANDBOX_COUNTERS: dict[str, str] = {
     "creates_by_prompt": "Tasks created per prompt text: a prompt counted twice was paid twice.",
     "created_tasks": "Every created task: id, model, mode, prompt, resolution, duration.",
     "tasks": "Every known task with its current status.",
+    "v2": "The v2 API's own counters (next table).",
 }
+
+#: What each counter under ``v2`` of ``GET /sandbox/stats`` counts.
+SANDBOX_V2_COUNTERS: dict[str, str] = {
+    "create_calls": "`POST /v2/video_generation` requests received (faulted and refused ones included).",
+    "creates": "Generation tasks created.",
+    "queries": "`GET /v2/query/video_generation/{task_id}` requests.",
+    "lists": "`GET /v2/query/video_generation` requests.",
+    "delete_calls": "`DELETE /v2/video_generation/{task_id}` requests.",
+    "cancelled": "Queued tasks cancelled by DELETE (never billed).",
+    "deleted": "Finished tasks deleted by DELETE.",
+    "context_ir_calls": "`POST /v2/h3_context_ir` requests.",
+    "context_ir_creates": "Context-IR tasks created.",
+    "regeneration_calls": "`POST /v2/video_regeneration` requests.",
+    "regeneration_creates": "Regeneration tasks created.",
+    "uploads": "Inputs uploaded through `POST /v1/files/upload`.",
+    "media_fetches": "http(s) media URLs the sandbox downloaded to check.",
+    "rate_limited": "Requests refused by `v2_rate_limit_rpm`.",
+    "in_flight_refusals": "Creates refused by `v2_in_flight_cap`.",
+    "callback_checks": "Challenges posted to a v2 `callback_url`.",
+    "callback_check_failures": "Challenges not echoed in time (the create then got 400).",
+    "callbacks_sent": "`{\"task\": ...}` pushes delivered (HTTP 2xx).",
+    "callback_failures": "Pushes that failed.",
+    "in_flight": "Video tasks queued or running now, all accounts.",
+    "max_in_flight": "The most video tasks one account ever had queued or running at once.",
+    "duplicate_creates": "Creates whose body (key order aside) had been created before: paid twice.",
+    "creates_by_model": "Tasks created (all three kinds) per model.",
+    "creates_by_body": "Per body hash: how often it was created, and the start of its prompt.",
+    "errors_by_status": "Error answers by HTTP status (faults included, 502 pages excepted).",
+    "errors_by_code": "Error answers by MiniMax code (the number at the end of the message).",
+    "injected_faults": "Faults injected, by kind (`gateway_error`, `server_error`, `created_then_502`, ...).",
+    "created_tasks": "Every created task: id, type, model, mode, prompt, resolution, duration, ratio.",
+    "tasks": "Every v2 task: status, geometry (width, height, frames), `charged`, ignored fields, ...",
+}
+
+
+def render_sandbox_v2_counters() -> str:
+    from airflow_provider_hailuo.sandbox.config import SandboxConfig
+    from airflow_provider_hailuo.sandbox.state import SandboxState
+
+    keys = list(SandboxState(SandboxConfig()).snapshot()["v2"])
+    missing = [k for k in keys if k not in SANDBOX_V2_COUNTERS]
+    if missing:
+        raise SystemExit(f"gen_docs: describe these /sandbox/stats v2 keys in SANDBOX_V2_COUNTERS: {missing}")
+    return _table(("Key under `v2`", "Meaning"), ((f"`{k}`", SANDBOX_V2_COUNTERS[k]) for k in keys))
 
 
 def render_sandbox_counters() -> str:
@@ -319,6 +371,7 @@ PAGES: dict[str, dict[str, Callable[[], str]]] = {
         "sandbox-config": render_sandbox_config,
         "sandbox-endpoints": render_sandbox_endpoints,
         "sandbox-counters": render_sandbox_counters,
+        "sandbox-v2-counters": render_sandbox_v2_counters,
     },
 }
 

@@ -22,7 +22,7 @@ from .server import SandboxServer
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m airflow_provider_hailuo.sandbox",
-        description="Offline fake of the MiniMax (Hailuo) v1 video-generation API.",
+        description="Offline fake of the MiniMax (Hailuo) v1 and v2 video-generation APIs.",
         epilog=f"Every option can also be set as an environment variable {ENV_PREFIX}<FIELD>, "
         f"e.g. {ENV_PREFIX}PROCESSING_SECONDS=5.",
     )
