@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 import requests
+from aiohttp import web
 
 from airflow_provider_hailuo.sandbox import SandboxConfig, SandboxServer
 
@@ -17,6 +20,14 @@ API_KEY = "sandbox-key"
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     config = SandboxConfig(preparing_seconds=0.05, queueing_seconds=0.05, processing_seconds=0.1)
+    with SandboxServer(config) as server:
+        yield server
+
+
+@pytest.fixture
+def held_sandbox() -> Iterator[SandboxServer]:
+    """Tasks stay queued for a minute: in flight (and cancellable) until the test acts on them."""
+    config = SandboxConfig(preparing_seconds=0, queueing_seconds=60, processing_seconds=1)
     with SandboxServer(config) as server:
         yield server
 
@@ -73,3 +84,39 @@ def media_server() -> Iterator[MediaServer]:
     yield server
     server._httpd.shutdown()
     server._httpd.server_close()
+
+
+class Receiver:
+    """A tiny callback endpoint on the test's own loop; behaviour set per test."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.echo = True
+        self.delay = 0.0
+        self.push_status = 200
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.bodies.append(body)
+        if "challenge" in body:
+            await asyncio.sleep(self.delay)
+            return web.json_response({"challenge": body["challenge"]} if self.echo else {"ok": True})
+        return web.json_response({"status": "success"}, status=self.push_status)
+
+    def pushes(self) -> list[dict[str, Any]]:
+        return [b for b in self.bodies if "challenge" not in b]
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    rec = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", rec.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    rec.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    yield rec
+    await runner.cleanup()

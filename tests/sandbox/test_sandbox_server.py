@@ -10,20 +10,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import psutil
 import pytest
 import requests
-from aiohttp import web
 
 from airflow_provider_hailuo.sandbox import ConfigError, SandboxConfig, SandboxServer
 from airflow_provider_hailuo.sandbox.config import parse_text
 from airflow_provider_hailuo.sandbox.mp4 import iter_video_bytes, read_mp4_dimensions
 
-from .conftest import API_KEY
+from .conftest import API_KEY, Receiver
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PNG_DATA_URL = "data:image/png;base64," + base64.b64encode(PNG).decode()
@@ -511,42 +510,6 @@ def test_large_download_streams_without_growing_memory(api: requests.Session) ->
 
 
 # -- callbacks --------------------------------------------------------------------------------------
-
-
-class Receiver:
-    """A tiny callback endpoint on the test's own loop; behaviour set per test."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.echo = True
-        self.delay = 0.0
-        self.push_status = 200
-        self.url = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.bodies.append(body)
-        if "challenge" in body:
-            await asyncio.sleep(self.delay)
-            return web.json_response({"challenge": body["challenge"]} if self.echo else {"ok": True})
-        return web.json_response({"status": "success"}, status=self.push_status)
-
-    def pushes(self) -> list[dict[str, Any]]:
-        return [b for b in self.bodies if "challenge" not in b]
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rec = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", rec.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    rec.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
-    yield rec
-    await runner.cleanup()
 
 
 async def acreate(server: SandboxServer, body: dict[str, Any]) -> dict[str, Any]:

@@ -6,18 +6,16 @@ from __future__ import annotations
 import ast
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 import requests
-from aiohttp import web
 
 from airflow_provider_hailuo.sandbox import SandboxConfig, SandboxServer
 
-from .conftest import API_KEY
+from .conftest import API_KEY, Receiver
 from .v2_calls import (
     CONTEXT_IR,
     CREATE,
@@ -35,15 +33,6 @@ from .v2_calls import (
 )
 
 TOKEN_PLAN = {"Authorization": "Bearer sandbox-token-plan-key"}
-
-
-@pytest.fixture
-def held_sandbox() -> Any:
-    """Tasks stay queued for a minute: in flight until cancelled."""
-    with SandboxServer(
-        SandboxConfig(preparing_seconds=0, queueing_seconds=60, processing_seconds=1)
-    ) as server:
-        yield server
 
 
 # -- keys and the envelope ----------------------------------------------------------------------------
@@ -262,38 +251,9 @@ def test_finished_tasks_free_the_cap(sandbox: SandboxServer, api: requests.Sessi
     assert sandbox.stats()["v2"]["max_in_flight"] == 2
 
 
-class Receiver:
-    """A callback endpoint on the test's loop; the challenge answer can be delayed."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.delay = 0.0
-        self.url = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.bodies.append(body)
-        if "challenge" in body:
-            await asyncio.sleep(self.delay)
-            return web.json_response({"challenge": body["challenge"]})
-        return web.json_response({"status": "success"})
-
-    def pushes(self) -> list[dict[str, Any]]:
-        return [b["task"] for b in self.bodies if "challenge" not in b]
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rec = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", rec.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    rec.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
-    yield rec
-    await runner.cleanup()
+def tasks(receiver: Receiver) -> list[dict[str, Any]]:
+    """The VideoTasks pushed so far (each push is ``{"task": ...}``)."""
+    return [body["task"] for body in receiver.pushes()]
 
 
 async def acreate(session: aiohttp.ClientSession, server: SandboxServer, body: dict[str, Any]) -> int:
@@ -348,15 +308,15 @@ async def test_callbacks_send_the_v2_body_on_every_status(sandbox: SandboxServer
         async with session.post(f"{sandbox.url}{CREATE}", json=t2va(callback_url=receiver.url)) as response:
             task_id = (await response.json())["task_id"]
         assert "challenge" in receiver.bodies[0]
-        await wait_for(lambda: len(receiver.pushes()) == 3)
-        queued, running, succeeded = receiver.pushes()
+        await wait_for(lambda: len(tasks(receiver)) == 3)
+        queued, running, succeeded = tasks(receiver)
         assert [queued["status"], running["status"], succeeded["status"]] == [
             "queued",
             "running",
             "succeeded",
         ]
-        assert {t["id"] for t in receiver.pushes()} == {task_id}
-        assert set(body for b in receiver.bodies[1:] for body in b) == {"task"}
+        assert {t["id"] for t in tasks(receiver)} == {task_id}
+        assert {key for body in receiver.bodies[1:] for key in body} == {"task"}
         assert queued["usage"] == {}
         assert succeeded["usage"]["output_seconds"] == 5
         async with session.get(succeeded["content"]["url"]) as video:
@@ -374,19 +334,19 @@ async def test_callbacks_for_failures_and_cancellation(
         body = t2va(content=[text("SANDBOX_SENSITIVE_OUTPUT")], callback_url=receiver.url)
         async with session.post(f"{sandbox.url}{CREATE}", json=body):
             pass
-        await wait_for(lambda: len(receiver.pushes()) == 3)
-        failed = receiver.pushes()[-1]
+        await wait_for(lambda: len(tasks(receiver)) == 3)
+        failed = tasks(receiver)[-1]
         assert (failed["status"], failed["error"]["code"]) == ("failed", "1027")
         receiver.bodies.clear()
         async with session.post(
             f"{held_sandbox.url}{CREATE}", json=t2va(callback_url=receiver.url)
         ) as response:
             task_id = (await response.json())["task_id"]
-        await wait_for(lambda: len(receiver.pushes()) == 1)
+        await wait_for(lambda: len(tasks(receiver)) == 1)
         async with session.delete(f"{held_sandbox.url}/v2/video_generation/{task_id}") as response:
             assert response.status == 200
-        await wait_for(lambda: len(receiver.pushes()) == 2)
-        assert [t["status"] for t in receiver.pushes()] == ["queued", "cancelled"]
+        await wait_for(lambda: len(tasks(receiver)) == 2)
+        assert [t["status"] for t in tasks(receiver)] == ["queued", "cancelled"]
 
 
 async def test_callback_check_failure_rejects_the_create(sandbox: SandboxServer, receiver: Receiver) -> None:

@@ -49,15 +49,6 @@ TASK_FIELDS = {
 }
 
 
-@pytest.fixture
-def slow_sandbox() -> Any:
-    """Long enough phases to act on a task while it is queued or running."""
-    with SandboxServer(
-        SandboxConfig(preparing_seconds=0, queueing_seconds=30, processing_seconds=30)
-    ) as server:
-        yield server
-
-
 def download(url: str) -> requests.Response:
     return requests.get(url, timeout=10)
 
@@ -350,25 +341,25 @@ def test_list_filters_and_both_task_id_encodings(sandbox: SandboxServer, api: re
 # -- delete -------------------------------------------------------------------------------------------
 
 
-def test_delete_queued_cancels_without_charge(slow_sandbox: SandboxServer, api: requests.Session) -> None:
-    task_id = create(api, slow_sandbox, t2va())
-    response = delete(api, slow_sandbox, task_id)
+def test_delete_queued_cancels_without_charge(held_sandbox: SandboxServer, api: requests.Session) -> None:
+    task_id = create(api, held_sandbox, t2va())
+    response = delete(api, held_sandbox, task_id)
     assert response.status_code == 200
     assert response.json() == {"task_id": task_id, "action": "cancelled", "status": "cancelled"}
-    task = query(api, slow_sandbox, task_id)
+    task = query(api, held_sandbox, task_id)
     assert task["status"] == "cancelled"
     assert task["usage"] == {}
     assert "content" not in task
-    stats = slow_sandbox.stats()["v2"]
+    stats = held_sandbox.stats()["v2"]
     assert stats["tasks"][task_id]["charged"] is False
     assert (stats["cancelled"], stats["in_flight"]) == (1, 0)
-    again = delete(api, slow_sandbox, task_id)
+    again = delete(api, held_sandbox, task_id)
     assert error_of(again) == (
         400,
         "bad_request_error",
         f"invalid params, task {task_id} is cancelled and cannot be cancelled or deleted (2013)",
     )
-    assert {t["id"] for t in listing(api, slow_sandbox, {"filter.status": "cancelled"}).json()["items"]} == {
+    assert {t["id"] for t in listing(api, held_sandbox, {"filter.status": "cancelled"}).json()["items"]} == {
         task_id
     }
 
@@ -461,7 +452,7 @@ def test_regeneration_from_a_source_task(sandbox: SandboxServer, api: requests.S
 
 
 def test_regeneration_source_rules(
-    slow_sandbox: SandboxServer, sandbox: SandboxServer, api: requests.Session
+    held_sandbox: SandboxServer, sandbox: SandboxServer, api: requests.Session
 ) -> None:
     def regen(server: SandboxServer, source: str, **extra: Any) -> str:
         body = {"model": "MiniMax-H3", "source_task_id": source, "resolution": "2K", **extra}
@@ -486,8 +477,8 @@ def test_regeneration_source_rules(
     assert "exactly one of source_task_id and content is required" in regen(sandbox, good, content=[text()])
     neither = error_of(post(api, sandbox, {"model": "MiniMax-H3", "resolution": "2K"}, REGENERATION))[2]
     assert "exactly one of source_task_id and content is required" in neither
-    queued = create(api, slow_sandbox, t2va())
-    assert f"source_task_id {queued} has status queued, not succeeded" in regen(slow_sandbox, queued)
+    queued = create(api, held_sandbox, t2va())
+    assert f"source_task_id {queued} has status queued, not succeeded" in regen(held_sandbox, queued)
     other = requests.post(
         f"{sandbox.url}{REGENERATION}",
         json={"model": "MiniMax-H3", "source_task_id": good, "resolution": "2K"},
