@@ -267,6 +267,15 @@ def test_max_extra_watermark_and_ignored_fields_are_recorded(
     assert sandbox.stats()["v2"]["callback_checks"] == 0
 
 
+def test_whole_body_limit_is_64_mb(sandbox: SandboxServer, api: requests.Session) -> None:
+    padding = "x" * (64 * 1024 * 1024)
+    body = '{"model": "MiniMax-H3", "content": [{"type": "text", "text": "' + padding + '"}]}'
+    response = api.post(
+        f"{sandbox.url}{CREATE}", data=body, headers={"Content-Type": "application/json"}, timeout=60
+    )
+    assert error_of(response)[2] == "invalid params, request body is larger than 64MB (2013)"
+
+
 def test_text_limit_counts_characters(sandbox: SandboxServer, api: requests.Session) -> None:
     create(api, sandbox, t2va(content=[text("熊" * 7000)]))
     assert error_of(post(api, sandbox, t2va(content=[text("熊" * 7001)])))[0] == 400
