@@ -2,19 +2,32 @@
 
 MiniMax answers most business errors with HTTP 200 and a non-zero ``base_resp.status_code``; each code
 maps to one class here, carrying the code, the message and the response's trace id (what MiniMax
-support asks for). ``retryable`` tells a transient condition (rate limits, gateway pages) from a
-permanent one (bad key, moderation, balance): operators end the task at once on permanent errors so
-Airflow retries are not burnt on something a retry cannot fix.
+support asks for). What each code means and what to do about it is declared once, in
+:mod:`airflow_provider_hailuo.error_codes`; the classes are names to catch, and take their
+``retryable`` flag, their hint and their create outcome from there.
+
+Every exception answers three questions for the code that handles it: ``retryable`` (can the same
+call succeed later?), ``create_outcome`` (after a failed create call: was nothing created, or may a
+task exist and be billed?) and ``exit_code`` (the ``hailuo`` CLI's exit status).
 
 Messages never contain the API key: they are built from the API's own text, which we scrub anyway.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from airflow.providers.common.compat.sdk import AirflowException
 
+from airflow_provider_hailuo.error_codes import (
+    ERROR_CODES,
+    Call,
+    CreateOutcome,
+    ErrorCode,
+    ExitCode,
+    error_code_rule,
+    http_status_rule,
+)
 from airflow_provider_hailuo.redaction import scrub
 
 
@@ -22,6 +35,9 @@ class HailuoError(AirflowException):
     """Base of every provider error. ``retryable`` says whether trying again can help."""
 
     retryable: bool = False
+    #: A failure raised before anything was sent (configuration, validation) created nothing.
+    create_outcome: CreateOutcome = CreateOutcome.REFUSED
+    exit_code: ExitCode = ExitCode.ERROR
 
     def __init__(self, message: str, *, video_task_id: str | None = None) -> None:
         super().__init__(message)
@@ -36,6 +52,8 @@ class HailuoError(AirflowException):
 class HailuoConfigurationError(HailuoError):
     """The connection or the provider is set up wrongly (missing key, bad host)."""
 
+    exit_code = ExitCode.AUTH
+
 
 class HailuoTransportError(HailuoError):
     """The request did not get a usable HTTP answer (connection refused or reset, timeout).
@@ -45,10 +63,12 @@ class HailuoTransportError(HailuoError):
     """
 
     retryable = True
+    exit_code = ExitCode.NETWORK
 
     def __init__(self, message: str, *, request_sent: bool, video_task_id: str | None = None) -> None:
         super().__init__(message, video_task_id=video_task_id)
         self.request_sent = request_sent
+        self.create_outcome = CreateOutcome.AMBIGUOUS if request_sent else CreateOutcome.REFUSED
 
 
 class HailuoHTTPError(HailuoError):
@@ -62,16 +82,27 @@ class HailuoHTTPError(HailuoError):
         trace_id: str | None = None,
         retry_after: float | None = None,
         video_task_id: str | None = None,
+        call: Call | None = None,
     ) -> None:
-        super().__init__(message, video_task_id=video_task_id)
+        rule = http_status_rule(http_status)
+        self.hint = rule.advice.for_call(call) if call is not None else ""
+        super().__init__(f"{message} - {self.hint}" if self.hint else message, video_task_id=video_task_id)
         self.http_status = http_status
         self.trace_id = trace_id
         self.retry_after = retry_after
-        self.retryable = http_status == 429 or http_status >= 500 or http_status == 408
+        self.retryable = rule.retryable
+        self.create_outcome = rule.create
+        self.exit_code = rule.exit_code
 
 
 class HailuoMalformedResponseError(HailuoError):
-    """The API answered 200 but not with what the contract promises (not JSON, missing or mistyped field)."""
+    """The API answered 200 but not with what the contract promises (not JSON, missing or mistyped field).
+
+    After a create call nobody can tell from such an answer whether a task was made: ambiguous.
+    """
+
+    create_outcome = CreateOutcome.AMBIGUOUS
+    exit_code = ExitCode.NETWORK
 
     def __init__(
         self,
@@ -87,7 +118,10 @@ class HailuoMalformedResponseError(HailuoError):
 
 
 class HailuoAPIError(HailuoError):
-    """A non-zero ``base_resp.status_code``."""
+    """A non-zero ``base_resp.status_code``; its row in ``error_codes`` decides everything else.
+
+    ``call`` (create, query, retrieve) picks the advice that fits the call that failed.
+    """
 
     code: int = -1
     hint: str = ""
@@ -100,11 +134,24 @@ class HailuoAPIError(HailuoError):
         trace_id: str | None = None,
         video_task_id: str | None = None,
         hint: str | None = None,
+        call: Call | None = None,
     ) -> None:
         if code is not None:
             self.code = code
+        name = type(self).__name__
+        self.rule: ErrorCode | None = error_code_rule(
+            self.code, message, exception=None if name == "HailuoAPIError" else name
+        )
+        self.call = call
         if hint is not None:
             self.hint = hint
+        elif self.rule is not None:
+            self.hint = self.rule.advice.for_call(call)
+        if self.rule is not None:
+            # Instance attributes: one class may serve codes with different rules (1028 and 1030).
+            self.retryable = self.rule.retryable
+            self.create_outcome = self.rule.create
+            self.exit_code = self.rule.exit_code
         self.status_msg = message
         self.trace_id = trace_id
         parts = [f"MiniMax API error {self.code}: {message}"]
@@ -117,179 +164,134 @@ class HailuoAPIError(HailuoError):
         super().__init__(" ".join(parts), video_task_id=video_task_id)
 
 
-class HailuoRetryableAPIError(HailuoAPIError):
-    retryable = True
+# One class per code, to catch by name; what each means is in error_codes.ERROR_CODES.
 
 
-class HailuoUnknownError(HailuoRetryableAPIError):
-    code = 1000
-    hint = "MiniMax reported an unknown error; it is retried."
+class HailuoUnknownError(HailuoAPIError):
+    pass
 
 
-class HailuoRequestTimeoutError(HailuoRetryableAPIError):
-    code = 1001
-    hint = "MiniMax timed out; it is retried."
+class HailuoRequestTimeoutError(HailuoAPIError):
+    pass
 
 
-class HailuoRateLimitError(HailuoRetryableAPIError):
-    code = 1002
-    hint = (
-        "Rate limit (requests per minute) reached. Limit concurrent submissions with an Airflow pool "
-        "sized to your account's RPM (5 free, 20 paid)."
-    )
+class HailuoRateLimitError(HailuoAPIError):
+    pass
 
 
-class HailuoInternalServiceError(HailuoRetryableAPIError):
-    code = 1013
-    hint = "MiniMax internal service error; it is retried."
+class HailuoInternalServiceError(HailuoAPIError):
+    pass
 
 
-class HailuoTokenLimitError(HailuoRetryableAPIError):
-    code = 1039
-    hint = "Token-per-minute limit reached; it is retried with backoff."
+class HailuoTokenLimitError(HailuoAPIError):
+    pass
 
 
-class HailuoConnectionLimitError(HailuoRetryableAPIError):
-    code = 1041
-    hint = "Too many concurrent connections; lower the pool size."
+class HailuoConnectionLimitError(HailuoAPIError):
+    pass
 
 
-class HailuoRateGrowthLimitError(HailuoRetryableAPIError):
-    code = 2045
-    hint = "Request rate grew too fast; smooth submissions with a pool."
+class HailuoRateGrowthLimitError(HailuoAPIError):
+    pass
 
 
 class HailuoAuthenticationError(HailuoAPIError):
-    code = 1004
-    hint = (
-        "Authentication failed: check the API key in the Hailuo connection (password field) and that the "
-        "key belongs to the host's region (api.minimaxi.com mainland, api.minimax.io international)."
-    )
+    pass
 
 
 class HailuoInsufficientBalanceError(HailuoAPIError):
-    code = 1008
-    hint = "Insufficient balance: top up the MiniMax account, then clear the task."
+    pass
 
 
 class HailuoInternalError(HailuoAPIError):
-    code = 1024
-    hint = "MiniMax internal error."
-    retryable = True
+    pass
 
 
 class HailuoSystemError(HailuoAPIError):
-    code = 1033
-    hint = "MiniMax system error."
-    retryable = True
+    pass
 
 
 class HailuoInputSensitiveError(HailuoAPIError):
-    code = 1026
-    hint = "Content moderation rejected the input (prompt or image): rephrase the prompt or change the image."
+    pass
 
 
 class HailuoOutputSensitiveError(HailuoAPIError):
-    code = 1027
-    hint = (
-        "Content moderation rejected the generated video: adjust the prompt; a retry of the same input "
-        "is likely to be rejected again."
-    )
+    pass
 
 
 class HailuoQuotaExhaustedError(HailuoAPIError):
-    code = 1028
-    hint = "Plan quota exhausted; wait for the quota to reset or change plan."
+    pass
 
 
 class HailuoInvisibleCharacterError(HailuoAPIError):
-    code = 1042
-    hint = "The prompt holds too many invisible characters; clean it up."
+    pass
 
 
 class HailuoInvalidParamsError(HailuoAPIError):
-    code = 2013
-    hint = "MiniMax rejected the parameters: check model, resolution, duration and images."
+    pass
 
 
 class HailuoCallbackCheckError(HailuoInvalidParamsError):
-    hint = (
-        "MiniMax could not verify callback_url: it must be reachable from MiniMax and echo the "
-        "'challenge' within 3 seconds (see the callbacks docs)."
-    )
+    """2013 whose message names the callback: MiniMax could not verify ``callback_url``."""
 
 
 class HailuoRealNameRequiredError(HailuoAPIError):
-    code = 2038
-    hint = "The mainland account needs real-name verification on the MiniMax platform."
+    pass
 
 
 class HailuoInvalidAPIKeyError(HailuoAPIError):
-    code = 2049
-    hint = (
-        "Invalid API key. A key works only on its own region's host: mainland keys on "
-        "https://api.minimaxi.com, international keys on https://api.minimax.io. Check the connection's "
-        "host and key."
-    )
+    pass
 
 
 class HailuoUsageLimitError(HailuoAPIError):
-    code = 2056
-    hint = "Usage limit exceeded: wait for the next 5-hour window."
+    pass
 
 
 class HailuoModelNotAvailableError(HailuoAPIError):
-    code = 2061
-    hint = "The model is not available on the account's current plan."
+    pass
 
 
-_CODE_TABLE: Mapping[int, type[HailuoAPIError]] = {
-    1000: HailuoUnknownError,
-    1001: HailuoRequestTimeoutError,
-    1002: HailuoRateLimitError,
-    1004: HailuoAuthenticationError,
-    1008: HailuoInsufficientBalanceError,
-    1013: HailuoInternalServiceError,
-    1024: HailuoInternalError,
-    1026: HailuoInputSensitiveError,
-    1027: HailuoOutputSensitiveError,
-    1028: HailuoQuotaExhaustedError,
-    1030: HailuoQuotaExhaustedError,
-    1033: HailuoSystemError,
-    1039: HailuoTokenLimitError,
-    1041: HailuoConnectionLimitError,
-    1042: HailuoInvisibleCharacterError,
-    2013: HailuoInvalidParamsError,
-    2038: HailuoRealNameRequiredError,
-    2045: HailuoRateGrowthLimitError,
-    2049: HailuoInvalidAPIKeyError,
-    2056: HailuoUsageLimitError,
-    2061: HailuoModelNotAvailableError,
-}
+def _subclasses(cls: type[HailuoAPIError]) -> Iterator[type[HailuoAPIError]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+_CLASSES: Mapping[str, type[HailuoAPIError]] = {c.__name__: c for c in _subclasses(HailuoAPIError)}
+for _row in ERROR_CODES:
+    # A KeyError here means a row names a class this module does not declare: fails at import, in every test.
+    _cls = _CLASSES[_row.exception]
+    if "code" not in _cls.__dict__:
+        _cls.code = _row.code
 
 #: Every business code this provider knows, for docs and tests.
-KNOWN_CODES: tuple[int, ...] = tuple(sorted(_CODE_TABLE))
+KNOWN_CODES: tuple[int, ...] = tuple(sorted({row.code for row in ERROR_CODES}))
 
 
-def error_class_for_code(code: int) -> type[HailuoAPIError]:
-    return _CODE_TABLE.get(code, HailuoAPIError)
+def error_class_for_code(code: int, message: str = "") -> type[HailuoAPIError]:
+    rule = error_code_rule(code, message)
+    return _CLASSES[rule.exception] if rule is not None else HailuoAPIError
 
 
 def api_error_from_code(
-    code: int, message: str, *, trace_id: str | None = None, video_task_id: str | None = None
+    code: int,
+    message: str,
+    *,
+    trace_id: str | None = None,
+    video_task_id: str | None = None,
+    call: Call | None = None,
 ) -> HailuoAPIError:
     """Build the exception for a ``base_resp``; unknown codes give a permanent ``HailuoAPIError``."""
     message = scrub(message)
-    cls = error_class_for_code(code)
-    if cls is HailuoInvalidParamsError and "callback" in message.lower():
-        cls = HailuoCallbackCheckError
-    return cls(message, code=code, trace_id=trace_id, video_task_id=video_task_id)
+    cls = error_class_for_code(code, message)
+    return cls(message, code=code, trace_id=trace_id, video_task_id=video_task_id, call=call)
 
 
 class HailuoVideoGenerationFailedError(HailuoError):
     """The task reached ``Fail`` with no reason given. An Airflow retry submits a new (paid) video."""
 
     retryable = True
+    exit_code = ExitCode.GENERATION_FAILED
 
     def __init__(
         self, message: str, *, video_task_id: str | None = None, error_code: int | None = None
@@ -302,3 +304,4 @@ class HailuoWaitTimeoutError(HailuoError):
     """Waiting for a task ran past its deadline. The task may still finish: its id is in the message."""
 
     retryable = True
+    exit_code = ExitCode.TIMEOUT

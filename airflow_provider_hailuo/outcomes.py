@@ -11,10 +11,9 @@ from typing import Any, NoReturn
 
 from airflow.providers.common.compat.sdk import AirflowFailException
 
+from airflow_provider_hailuo.error_codes import Call
 from airflow_provider_hailuo.exceptions import (
     HailuoError,
-    HailuoInputSensitiveError,
-    HailuoOutputSensitiveError,
     HailuoVideoGenerationFailedError,
     HailuoWaitTimeoutError,
     api_error_from_code,
@@ -101,7 +100,7 @@ def failure_for_event(event: WaitEvent) -> HailuoError:
     if event.get("reason") == REASON_POLLING_FAILED:
         # The wait failed, not the video: permanent only if the cause is (a bad key, say).
         err: HailuoError = (
-            api_error_from_code(code, message, video_task_id=task_id)
+            api_error_from_code(code, message, video_task_id=task_id, call=Call.QUERY)
             if isinstance(code, int) and code
             else HailuoError(
                 f"{message}. The video may still finish; a retry re-attaches to it.", video_task_id=task_id
@@ -110,12 +109,8 @@ def failure_for_event(event: WaitEvent) -> HailuoError:
         if not (isinstance(code, int) and code):
             err.retryable = True
         return err
-    if code == 1027:
-        return HailuoOutputSensitiveError(message, code=1027, video_task_id=task_id)
-    if code == 1026:
-        return HailuoInputSensitiveError(message, code=1026, video_task_id=task_id)
-    if isinstance(code, int) and code:
-        return api_error_from_code(code, message, video_task_id=task_id)
+    if isinstance(code, int) and code:  # the task's own failure: advice about the request it was made from
+        return api_error_from_code(code, message, video_task_id=task_id, call=Call.TASK)
     return HailuoVideoGenerationFailedError(
         f"{message}. MiniMax gave no reason; a retry of this Airflow task submits a new (paid) video.",
         video_task_id=task_id,

@@ -1,34 +1,26 @@
 """One retry policy for every HTTP call, sync (hook) or async (trigger).
 
-Backoff is exponential with jitter (a random wait between half and all of the ceiling) and a bounded attempt count (tenacity does the looping). The
-rule that matters most is which failures may be retried for the *create* call: it is not idempotent,
-so it is repeated only when the failure proves no task was created (a rate-limit answer, a refused
-connection). A read timeout after the body was sent might have created a task; repeating it could pay
-for a second video, so it surfaces to the caller instead.
+Backoff is exponential with jitter (a random wait between half and all of the ceiling) and a bounded
+attempt count (tenacity does the looping). The rule that matters most is which failures may be
+retried for the *create* call: it is not idempotent, so it is repeated only when the failure proves
+no task was created (``CreateOutcome.REFUSED``: a rate-limit answer, an HTTP 4xx, a connection that
+was never opened). Anything that leaves a task possibly created (a 5xx or gateway page, a timeout
+after sending, a garbled answer) is ``AMBIGUOUS`` and surfaces to the caller instead: repeating it
+could pay for a second video. Which failure is which is declared in
+:mod:`airflow_provider_hailuo.error_codes` and carried by each exception.
 """
 
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import tenacity
 
-from airflow_provider_hailuo.exceptions import (
-    HailuoAPIError,
-    HailuoError,
-    HailuoHTTPError,
-    HailuoRateLimitError,
-    HailuoTransportError,
-)
-
-#: Codes that prove the create request was refused before anything was created.
-_CREATE_SAFE_CODES = frozenset({1002, 1039, 1041, 2045})
-#: Gateway answers that mean the request never reached a backend that could create a task: 429 (edge rate
-#: limit), 502 (the gateway could not get an answer from the API: nginx's page when the upstream is down),
-#: 503 (service unavailable). 500 and 504 (the upstream took too long) are ambiguous: never repeated.
-_CREATE_SAFE_HTTP = frozenset({429, 502, 503})
+from airflow_provider_hailuo.error_codes import CreateOutcome
+from airflow_provider_hailuo.exceptions import HailuoError, HailuoRateLimitError
 
 
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
@@ -36,13 +28,7 @@ def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
         return False
     if idempotent:
         return exc.retryable
-    if isinstance(exc, HailuoTransportError):
-        return not exc.request_sent
-    if isinstance(exc, HailuoAPIError):
-        return exc.code in _CREATE_SAFE_CODES
-    if isinstance(exc, HailuoHTTPError):
-        return exc.http_status in _CREATE_SAFE_HTTP
-    return False
+    return exc.retryable and exc.create_outcome is CreateOutcome.REFUSED
 
 
 def create_may_have_happened(exc: BaseException) -> bool:
@@ -51,13 +37,27 @@ def create_may_have_happened(exc: BaseException) -> bool:
     Then neither the hook nor an Airflow retry may submit again: the operator fails the task and
     says so, because v1 has no idempotency key and no list endpoint to look the task up.
     """
-    if isinstance(exc, HailuoTransportError):
-        return exc.request_sent
-    if isinstance(exc, HailuoHTTPError):
-        return exc.http_status not in _CREATE_SAFE_HTTP
-    from airflow_provider_hailuo.exceptions import HailuoMalformedResponseError
+    return isinstance(exc, HailuoError) and exc.create_outcome is CreateOutcome.AMBIGUOUS
 
-    return isinstance(exc, HailuoMalformedResponseError)
+
+def ambiguous_create_message(exc: HailuoError, *, sent_at: float, then: str) -> str:
+    """What to tell the user after an ambiguous create: what happened, and how to find the task.
+
+    ``sent_at`` (epoch seconds) narrows the search in the MiniMax console; ``then`` says how to submit
+    again once the console shows no task (clear the Airflow task, or rerun the command).
+    """
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(sent_at))
+    found = [f"video task id {exc.video_task_id}"] if exc.video_task_id else []
+    trace_id = getattr(exc, "trace_id", None)
+    if trace_id:
+        found.append(f"trace id {trace_id} (for MiniMax support)")
+    return (
+        f"The create call failed in a way that does not rule out a created task ({exc}). A video task may "
+        "exist and be billed, so the request is not sent again (that could pay for a second video). Check "
+        f"the MiniMax console for a video task created around {when}"
+        + (f" ({', '.join(found)})" if found else "")
+        + f"; {then} only if none was created."
+    )
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ Each generated block sits in a Markdown page between two marker comments::
     <!-- END GENERATED -->
 
 Only the text between the markers is rewritten; the prose around it is kept. Run
-``python docs/gen_docs.py`` after changing the catalogue, the camera commands, the error classes,
-the retry policy or the sandbox, and ``python docs/gen_docs.py --check`` (CI does, through
-``tests/docs``) to fail when a page is out of date.
+``python docs/gen_docs.py`` after changing the catalogue, the camera commands, the error codes
+(``error_codes.py``), the retry policy or the sandbox, and ``python docs/gen_docs.py --check`` (CI
+does, through ``tests/docs``) to fail when a page is out of date. The README's error and create
+tables are generated too.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def render_camera_models() -> str:
 
 
 def _what_happens(err: object) -> str:
+    from airflow_provider_hailuo.error_codes import CreateOutcome
     from airflow_provider_hailuo.retry import is_retryable
 
     if is_retryable(err, idempotent=False):
@@ -144,6 +146,11 @@ def _what_happens(err: object) -> str:
             "created). Still failing after the last attempt: the task fails and Airflow `retries` apply."
         )
     if is_retryable(err, idempotent=True):
+        if getattr(err, "create_outcome", None) is CreateOutcome.AMBIGUOUS:
+            return (
+                "Status and file calls are retried by the hook, then Airflow `retries` apply. On a create call "
+                "it is ambiguous: never sent again, the task fails as final (see below)."
+            )
         return (
             "Status and file calls are retried by the hook; a failed create call is not repeated by the "
             "hook. Still failing: the task fails and Airflow `retries` apply."
@@ -151,26 +158,215 @@ def _what_happens(err: object) -> str:
     return "Not retried: the task fails at once (`AirflowFailException`), without using Airflow `retries`."
 
 
+def _advice(row: object) -> str:
+    """The advice per call, one text when the calls share it."""
+    from airflow_provider_hailuo.error_codes import Call
+
+    advice = row.advice  # type: ignore[attr-defined]
+    texts = {call: advice.for_call(call) for call in Call}
+    if len(set(texts.values())) == 1:
+        return advice.default
+    specific = [f"*{c.value}*: {t}" for c, t in texts.items() if t != advice.default]
+    return " ".join([*specific, f"*other calls*: {advice.default}"])
+
+
+def _exit(code: object) -> str:
+    return f"{int(code)} ({code.name.lower()})"  # type: ignore[attr-defined]
+
+
+def _outcome(outcome: object) -> str:
+    from airflow_provider_hailuo.error_codes import CreateOutcome
+
+    return {
+        CreateOutcome.REFUSED: "refused: nothing was created",
+        CreateOutcome.AMBIGUOUS: "**ambiguous**: a task may exist",
+        CreateOutcome.CREATED: "created",
+    }[outcome]  # type: ignore[index]
+
+
 def render_errors() -> str:
-    from airflow_provider_hailuo.exceptions import KNOWN_CODES, api_error_from_code
+    from airflow_provider_hailuo.error_codes import ERROR_CODES
+    from airflow_provider_hailuo.exceptions import api_error_from_code
 
     rows = []
-    cases: list[tuple[int, str, str]] = [(code, "", "") for code in KNOWN_CODES]
-    # 2013 has a second class, chosen by the message (MiniMax's wording for a failed callback check).
-    cases.append((2013, "invalid params, fail to check callback url", " (message mentions the callback)"))
-    cases.sort(key=lambda case: (case[0], case[1]))
-    for code, message, note in cases:
-        err = api_error_from_code(code, message or "message")
+    for row in sorted(ERROR_CODES, key=lambda r: (r.code, r.message_contains or "")):
+        err = api_error_from_code(row.code, row.message_contains or "message")
+        note = f" (message mentions the {row.message_contains})" if row.message_contains else ""
         rows.append(
             (
-                f"{code}{note}",
-                f"`{type(err).__name__}`",
-                _yes(err.retryable),
+                f"{row.code}{note}",
+                row.meaning,
+                f"`{row.exception}`",
                 _what_happens(err),
-                err.hint or "—",
+                _outcome(row.create),
+                _exit(row.exit_code),
+                _advice(row),
             )
         )
-    return _table(("Code", "Exception", "Retryable", "What the provider does", "Hint (in the message)"), rows)
+    header = (
+        "Code",
+        "Meaning",
+        "Exception",
+        "What the provider does",
+        "On a create call",
+        "CLI exit",
+        "Advice",
+    )
+    return _table(header, rows)
+
+
+def render_http_statuses() -> str:
+    from airflow_provider_hailuo.error_codes import HTTP_STATUSES, http_status_rule
+
+    listed = [(str(row.status), row) for row in HTTP_STATUSES]
+    others = [("other 4xx", http_status_rule(499)), ("other 5xx", http_status_rule(599))]
+    others.append(("anything else but 200", http_status_rule(302)))
+    rows = [
+        (
+            status,
+            row.meaning,
+            f"`{row.v2_error_type}`" if row.v2_error_type else "—",
+            _yes(row.retryable),
+            _outcome(row.create),
+            _exit(row.exit_code),
+        )
+        for status, row in listed + others
+    ]
+    header = (
+        "HTTP status",
+        "Meaning",
+        "v2 `error.type`",
+        "Status and file calls retried",
+        "On a create call",
+        "CLI exit",
+    )
+    return _table(header, rows)
+
+
+def _codes(rows: Iterable[object]) -> str:
+    return ", ".join(str(c) for c in sorted({r.code for r in rows}))  # type: ignore[attr-defined]
+
+
+def _create_cases() -> list[tuple[str, object]]:
+    """Each way a create call can end, with an exception (or None: created) that the provider raises for it."""
+    from airflow_provider_hailuo.error_codes import ERROR_CODES, HTTP_STATUSES, CreateOutcome
+    from airflow_provider_hailuo.exceptions import (
+        HailuoHTTPError,
+        HailuoMalformedResponseError,
+        HailuoTransportError,
+        api_error_from_code,
+    )
+
+    refused = [r for r in ERROR_CODES if r.create is CreateOutcome.REFUSED]
+    ambiguous = [r for r in ERROR_CODES if r.create is CreateOutcome.AMBIGUOUS]
+    retried = [r for r in refused if r.retryable]
+    http_retried = [r.status for r in HTTP_STATUSES if r.create is CreateOutcome.REFUSED and r.retryable]
+    http_refused = [r.status for r in HTTP_STATUSES if r.create is CreateOutcome.REFUSED and not r.retryable]
+    http_5xx = [r.status for r in HTTP_STATUSES if r.create is CreateOutcome.AMBIGUOUS]
+    return [
+        ("`base_resp.status_code` 0 and a `task_id`", None),
+        (
+            f"MiniMax's own error code, rate limits: {_codes(retried)}",
+            api_error_from_code(retried[0].code, ""),
+        ),
+        (
+            f"MiniMax's own error code, the others: {_codes(r for r in refused if not r.retryable)}",
+            api_error_from_code(2013, ""),
+        ),
+        (f"MiniMax's own server-side error: {_codes(ambiguous)}", api_error_from_code(ambiguous[0].code, "")),
+        (f"HTTP {' or '.join(map(str, http_retried))}", HailuoHTTPError("", http_status=http_retried[0])),
+        (
+            f"Any other HTTP 4xx ({', '.join(map(str, http_refused))}, ...)",
+            HailuoHTTPError("", http_status=http_refused[0]),
+        ),
+        (
+            f"HTTP 5xx, gateway pages included ({', '.join(map(str, http_5xx))}, ...)",
+            HailuoHTTPError("", http_status=502),
+        ),
+        (
+            "Nothing was sent: connection refused, DNS failure, connect timeout, a header the HTTP library "
+            "refuses (a key with a line break inside)",
+            HailuoTransportError("", request_sent=False),
+        ),
+        (
+            "Connection reset or read timeout after the request was sent",
+            HailuoTransportError("", request_sent=True),
+        ),
+        (
+            "An answer that is not the API's JSON: an HTML or garbled body with HTTP 200, no `task_id`",
+            HailuoMalformedResponseError(""),
+        ),
+    ]
+
+
+def _create_action(err: object) -> str:
+    from airflow_provider_hailuo.error_codes import CreateOutcome
+    from airflow_provider_hailuo.retry import is_retryable
+
+    if err is None:
+        return "The id is recorded at once (log, XCom, task state store); a retry re-attaches to it."
+    if getattr(err, "create_outcome", None) is CreateOutcome.AMBIGUOUS:
+        return (
+            "Never sent again, by the hook or by Airflow `retries`: the task fails as final "
+            "(`AirflowFailException`) naming the time, the trace id and any video id to look for in the "
+            "MiniMax console. The CLI exits 9 with the same advice."
+        )
+    if is_retryable(err, idempotent=False):
+        return (
+            "Sent again by the hook with backoff; still failing, the task fails and Airflow `retries` apply."
+        )
+    return "Not sent again: the task fails at once (`AirflowFailException`); nothing was billed."
+
+
+def render_create_outcomes() -> str:
+    from airflow_provider_hailuo.error_codes import CreateOutcome
+
+    rows = []
+    for what, err in _create_cases():
+        outcome = CreateOutcome.CREATED if err is None else err.create_outcome  # type: ignore[attr-defined]
+        rows.append((what, _outcome(outcome), _create_action(err)))
+    return _table(("What the create call got", "Kind", "What the provider does"), rows)
+
+
+#: README's short error table: one line per CLI exit group, described for a first reader.
+_ERROR_GROUPS: dict[str, str] = {
+    "network": "MiniMax-side errors",
+    "rate_limit": "rate limits",
+    "auth": "bad key, wrong region, real-name verification",
+    "quota": "balance, quota, plan",
+    "moderation": "moderation of the input / of the generated video",
+    "usage": "invalid parameters (or callback URL check failed), invisible characters",
+}
+
+
+def render_error_summary() -> str:
+    from airflow_provider_hailuo.error_codes import ERROR_CODES, CreateOutcome
+
+    rows = []
+    for group, label in _ERROR_GROUPS.items():
+        members = [r for r in ERROR_CODES if r.exit_code.name.lower() == group]
+        retryable = {r.retryable for r in members}
+        outcome = {r.create for r in members}
+        if len(retryable) != 1 or len(outcome) != 1:
+            raise SystemExit(f"gen_docs: the codes of group {group!r} are not handled alike; split the group")
+        if retryable == {True} and outcome == {CreateOutcome.REFUSED}:
+            action = "retried with backoff, the create call included, then Airflow retries"
+        elif retryable == {True}:
+            action = (
+                "status and file calls retried, then Airflow retries; on create: final failure, not repeated"
+            )
+        else:
+            action = "task fails at once (no retries)"
+        rows.append((_codes(members), label, action))
+    known = {r.exit_code.name.lower() for r in ERROR_CODES}
+    if known - set(_ERROR_GROUPS):
+        raise SystemExit(
+            f"gen_docs: describe these exit groups in _ERROR_GROUPS: {sorted(known - set(_ERROR_GROUPS))}"
+        )
+    rows.append(
+        ("status `Fail`", "the video failed without a reason", "Airflow retries resubmit (a new video)")
+    )
+    return _table(("Code", "Meaning", "What the provider does"), rows)
 
 
 def render_retry_policy() -> str:
@@ -366,7 +562,14 @@ PAGES: dict[str, dict[str, Callable[[], str]]] = {
         "resolutions": render_resolutions,
     },
     "camera.md": {"camera": render_camera, "camera-models": render_camera_models},
-    "errors.md": {"errors": render_errors, "retry-policy": render_retry_policy},
+    "errors.md": {
+        "errors": render_errors,
+        "http-statuses": render_http_statuses,
+        "create-outcomes": render_create_outcomes,
+        "retry-policy": render_retry_policy,
+    },
+    # The README's tables come from the same rows, so its claims about retries cannot drift from the code.
+    "../README.md": {"create-outcomes": render_create_outcomes, "error-summary": render_error_summary},
     "sandbox.md": {
         "sandbox-config": render_sandbox_config,
         "sandbox-endpoints": render_sandbox_endpoints,
@@ -407,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stale = []
     for page, blocks in PAGES.items():
-        path = DOCS / page
+        path = (DOCS / page).resolve()
         text = path.read_text(encoding="utf-8")
         new = render_page(text, blocks, page)
         if new == text:
@@ -415,10 +618,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale.append(page)
         if not args.check:
             path.write_text(new, encoding="utf-8")
-            print(f"updated docs/{page}")
+            print(f"updated {path.relative_to(ROOT)}")
     if args.check and stale:
         print(
-            f"out of date: {', '.join('docs/' + p for p in stale)}; run: python docs/gen_docs.py",
+            f"out of date: {', '.join(str((DOCS / p).resolve().relative_to(ROOT)) for p in stale)}; "
+            "run: python docs/gen_docs.py",
             file=sys.stderr,
         )
         return 1

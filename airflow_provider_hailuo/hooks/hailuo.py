@@ -58,14 +58,40 @@ DEFAULT_TIMEOUT = 30.0
 ASYNC_SETTINGS_TTL = 300.0
 
 
+def _clean_api_key(value: str) -> str:
+    """The key as it can be sent: pasted keys keep a newline or spaces, which are dropped here.
+
+    What is left must fit in an ``Authorization`` header; otherwise the HTTP library refuses the
+    header, and that is a configuration error to report before any call, not a failed request.
+    """
+    key = value.strip()
+    if not key:
+        raise HailuoConfigurationError("the API key is empty: put the MiniMax API key in the password field")
+    for position, char in enumerate(key, 1):
+        if not ("!" <= char <= "~"):
+            what = "whitespace or a line break" if char.isspace() else "a character outside printable ASCII"
+            raise HailuoConfigurationError(
+                f"the API key has {what} at character {position} of {len(key)}: MiniMax keys are printable "
+                "ASCII; paste the key again (password field, or the variable the CLI reads)"
+            )
+    return key
+
+
 @dataclass(frozen=True)
 class HailuoConnectionSettings:
-    """What a call needs from the connection. ``repr`` hides the key so it never reaches a log."""
+    """What a call needs from the connection. ``repr`` hides the key so it never reaches a log.
+
+    Every path (the sync hook, the trigger's async lookup, the CLI) builds one of these, so the key is
+    cleaned here, once.
+    """
 
     api_key: str
     base_url: str
     group_id: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "api_key", _clean_api_key(str(self.api_key)))
 
     def __repr__(self) -> str:
         return (
@@ -113,13 +139,17 @@ def settings_from_connection(conn: Any, extra: Mapping[str, Any] | None = None) 
         ) from None
     if timeout <= 0:
         raise HailuoConfigurationError(f"connection {conn.conn_id!r}: request_timeout must be positive")
-    return HailuoConnectionSettings(str(api_key), base_url, str(group_id) if group_id else None, timeout)
+    try:
+        return HailuoConnectionSettings(str(api_key), base_url, str(group_id) if group_id else None, timeout)
+    except HailuoConfigurationError as err:
+        raise HailuoConfigurationError(f"connection {conn.conn_id!r}: {err}") from None
 
 
-def _requests_error(err: requests.RequestException, what: str, secret: str) -> HailuoTransportError:
-    # A refused or unresolvable connection proves the request never reached MiniMax.
+def _requests_error(err: Exception, what: str, secret: str) -> HailuoTransportError:
+    # A refused or unresolvable connection proves the request never reached MiniMax; so does a ValueError
+    # (an invalid header value or URL), raised while the request is built, before a byte is sent.
     text = repr(err)
-    not_sent = isinstance(err, requests.ConnectTimeout) or (
+    not_sent = isinstance(err, (requests.ConnectTimeout, ValueError)) or (
         isinstance(err, requests.ConnectionError)
         and any(s in text for s in ("NewConnectionError", "Connection refused", "NameResolutionError"))
     )
@@ -129,7 +159,8 @@ def _requests_error(err: requests.RequestException, what: str, secret: str) -> H
 
 
 def _aiohttp_error(err: BaseException, what: str, secret: str) -> HailuoTransportError:
-    not_sent = isinstance(err, aiohttp.ClientConnectorError)
+    # aiohttp raises ValueError for a header it will not send, before sending anything.
+    not_sent = isinstance(err, (aiohttp.ClientConnectorError, ValueError))
     kind = "timed out" if isinstance(err, asyncio.TimeoutError) else f"failed: {type(err).__name__}: {err}"
     return HailuoTransportError(scrub(f"{what} {kind}", secret)[:500], request_sent=not not_sent)
 
@@ -300,7 +331,7 @@ class HailuoHook(BaseHook):
                 json=call.json_body,
                 timeout=(min(10.0, settings.timeout), settings.timeout),
             )
-        except requests.RequestException as err:
+        except (requests.RequestException, ValueError) as err:
             raise _requests_error(err, f"{call.method} {call.path}", settings.api_key) from None
         return RawResponse(resp.status_code, dict(resp.headers), resp.content)
 
@@ -479,7 +510,7 @@ class HailuoHook(BaseHook):
             ) as resp:
                 body = await resp.read()
                 return RawResponse(resp.status, dict(resp.headers), body)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as err:
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as err:
             raise _aiohttp_error(err, f"{call.method} {call.path}", settings.api_key) from None
 
     async def aget_video_generation_once(self, video_task_id: str) -> VideoGenerationStatus:

@@ -32,7 +32,7 @@ from airflow_provider_hailuo.outcomes import (
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
 from airflow_provider_hailuo.redaction import redact_image_reference
 from airflow_provider_hailuo.request import prepare_video_generation_payload
-from airflow_provider_hailuo.retry import create_may_have_happened
+from airflow_provider_hailuo.retry import ambiguous_create_message, create_may_have_happened
 from airflow_provider_hailuo.shapes import VideoResult, video_result
 from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
 
@@ -315,15 +315,14 @@ class HailuoVideoGenerationOperator(BaseOperator):
             return task_id, status, summary
         payload = self._payload()  # validates (and reads images) only when a video is really submitted
         summary = self._summary(payload)
+        sent_at = time.time()
         try:
             task_id = self.hook.create_video_generation_from_payload(payload)
         except HailuoError as err:
             if create_may_have_happened(err):
                 # A task may exist that we cannot find (v1 has no list endpoint): never pay twice.
                 raise AirflowFailException(
-                    f"The create call failed in a way that does not rule out a created task ({err}); a video "
-                    "task may exist and be billed. Not retrying, to avoid paying for a second video. Check the "
-                    "MiniMax console, and clear this task to submit again if none was created."
+                    ambiguous_create_message(err, sent_at=sent_at, then="clear this task to submit again")
                 ) from err
             raise
         del payload

@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_provider_hailuo.error_codes import TASK_FAILURE_CODES, Call
 from airflow_provider_hailuo.exceptions import (
     HailuoHTTPError,
     HailuoMalformedResponseError,
@@ -34,9 +35,6 @@ CREATE_PATH = "/v1/video_generation"
 QUERY_PATH = "/v1/query/video_generation"
 RETRIEVE_PATH = "/v1/files/retrieve"
 
-#: Codes a query answers about the *task* (moderation) rather than about the request: the task failed.
-_TASK_FAILURE_CODES = frozenset({1026, 1027})
-
 
 def _group_params(group_id: str | None) -> dict[str, str]:
     # The seed's usage sends GroupId; current docs drop it. Send it only when the user configured one.
@@ -55,12 +53,10 @@ def retrieve_request(file_id: str, *, group_id: str | None = None) -> ApiRequest
     return ApiRequest("GET", RETRIEVE_PATH, {"file_id": str(file_id), **_group_params(group_id)})
 
 
-def decode_envelope(
-    raw: RawResponse, *, video_task_id: str | None = None, task_status_answer: bool = False
-) -> dict[str, Any]:
+def decode_envelope(raw: RawResponse, call: Call, *, video_task_id: str | None = None) -> dict[str, Any]:
     """Check HTTP status, JSON-ness and ``base_resp``; return the JSON object or raise a clear error.
 
-    ``task_status_answer``: a query answer, where a moderation code may come with the task's status.
+    ``call`` picks the advice in the error; on a query a moderation code may come with the task's status.
     """
     trace_id = raw.trace_id
     if raw.status != 200:
@@ -70,6 +66,7 @@ def decode_envelope(
             trace_id=trace_id,
             retry_after=raw.retry_after,
             video_task_id=video_task_id,
+            call=call,
         )
     try:
         data = json.loads(raw.body)
@@ -103,17 +100,21 @@ def decode_envelope(
     # A query answer for a task that failed moderation carries its status with the code: that is a result
     # (the task's Fail), not an error of the call. An empty status is no status.
     status = data.get("status")
-    carries_status = task_status_answer and isinstance(status, str) and bool(status.strip())
-    if code != 0 and not (code in _TASK_FAILURE_CODES and carries_status):
+    carries_status = call is Call.QUERY and isinstance(status, str) and bool(status.strip())
+    if code != 0 and not (code in TASK_FAILURE_CODES and carries_status):
         message = base_resp.get("status_msg")
         raise api_error_from_code(
-            code, str(message) if message is not None else "", trace_id=trace_id, video_task_id=video_task_id
+            code,
+            str(message) if message is not None else "",
+            trace_id=trace_id,
+            video_task_id=video_task_id,
+            call=call,
         )
     return data
 
 
 def parse_create_response(raw: RawResponse) -> str:
-    data = decode_envelope(raw)
+    data = decode_envelope(raw, Call.CREATE)
     task_id = data.get("task_id")
     if isinstance(task_id, int) and not isinstance(task_id, bool):
         task_id = str(task_id)
@@ -143,7 +144,7 @@ def status_from_mapping(
     code = base_resp.get("status_code")
     error_code = code if isinstance(code, int) and not isinstance(code, bool) and code != 0 else None
     error_message = str(base_resp.get("status_msg") or "") if error_code else None
-    if error_code in _TASK_FAILURE_CODES:
+    if error_code in TASK_FAILURE_CODES:
         status = VideoStatus.FAIL
     file_id = normalise_file_id(data.get("file_id")) if status is VideoStatus.SUCCESS else None
     if status is VideoStatus.SUCCESS and file_id is None:
@@ -163,12 +164,12 @@ def status_from_mapping(
 
 
 def parse_query_response(raw: RawResponse, video_task_id: str) -> VideoGenerationStatus:
-    data = decode_envelope(raw, video_task_id=video_task_id, task_status_answer=True)
+    data = decode_envelope(raw, Call.QUERY, video_task_id=video_task_id)
     return status_from_mapping(data, video_task_id=video_task_id, trace_id=raw.trace_id)
 
 
 def parse_retrieve_response(raw: RawResponse, file_id: str | None = None) -> HailuoFile:
-    data = decode_envelope(raw)
+    data = decode_envelope(raw, Call.RETRIEVE)
     file_obj = data.get("file")
     if not isinstance(file_obj, dict):
         raise HailuoMalformedResponseError(

@@ -87,6 +87,13 @@ class SandboxConfig:
             "would send. Decided before the endpoint runs, so a faulted create creates nothing."
         ),
     )
+    gateway_error_methods: tuple[str, ...] = field(
+        default=("GET", "POST", "DELETE"),
+        metadata=_doc(
+            "HTTP methods whose /v1 and /v2 answers gateway_error_rate may replace. ('GET',) spares create calls, "
+            "for tests of clients that must survive gateway pages while waiting."
+        ),
+    )
     rate_limit_error_rate: float = field(
         default=0.0,
         metadata=_doc(
@@ -146,6 +153,14 @@ class SandboxConfig:
     create_timeout_hang_seconds: float = field(
         default=30.0,
         metadata=_doc("How long the create call hangs when create_timeout_after_commit fires."),
+    )
+    create_gateway_error_after_commit: bool = field(
+        default=False,
+        metadata=_doc(
+            "One-shot: the next create call creates its task (counted in creates), then answers an HTTP "
+            "502 HTML page instead of the task id, as a gateway that lost the backend's answer does (a "
+            "client that resubmits pays twice). Resets itself to False when used."
+        ),
     )
     strict_image_content: bool = field(
         default=True,

@@ -143,7 +143,7 @@ async def _api_middleware(
         state.injected_faults["slow"] += 1
         await asyncio.sleep(config.slow_seconds)
     response: web.StreamResponse
-    if state.draw_fault(config.gateway_error_rate):
+    if request.method in config.gateway_error_methods and state.draw_fault(config.gateway_error_rate):
         state.injected_faults["gateway_error"] += 1
         response = web.Response(status=502, text=GATEWAY_HTML, content_type="text/html")
     elif state.draw_fault(config.rate_limit_error_rate):
@@ -235,6 +235,10 @@ async def _create(request: web.Request) -> web.Response:
     if video_request.callback_url is not None:
         request.app[_RUNTIME_KEY].spawn(_push_updates(request.app, task, video_request.callback_url))
     answer = web.json_response({"task_id": task.task_id, "base_resp": base_resp()})
+    if config.create_gateway_error_after_commit:
+        config.create_gateway_error_after_commit = False
+        state.injected_faults["create_gateway_error_after_commit"] += 1
+        return web.Response(status=502, text=GATEWAY_HTML, content_type="text/html")
     if config.create_timeout_after_commit:
         config.create_timeout_after_commit = False
         state.injected_faults["create_timeout"] += 1

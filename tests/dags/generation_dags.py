@@ -95,3 +95,13 @@ with DAG("hailuo_failures", schedule=None, start_date=START, catchup=False) as f
     HailuoVideoGenerationOperator(
         task_id="moderated", prompt="SANDBOX_SENSITIVE_OUTPUT", retries=2, retry_delay=timedelta(0), **COMMON
     )
+
+with DAG("hailuo_create_ambiguous", schedule=None, start_date=START, catchup=False) as ambiguous_dag:
+    # retries=2: an ambiguous create must not use them (each would pay for another video).
+    HailuoVideoGenerationOperator(
+        task_id="generate",
+        prompt="a create answered by a 502 page",
+        retries=2,
+        retry_delay=timedelta(0),
+        **COMMON,
+    )

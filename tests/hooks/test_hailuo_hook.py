@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 import requests
 
+from airflow_provider_hailuo.error_codes import CreateOutcome
 from airflow_provider_hailuo.exceptions import (
     HailuoAuthenticationError,
     HailuoConfigurationError,
     HailuoError,
+    HailuoHTTPError,
     HailuoInputSensitiveError,
     HailuoInsufficientBalanceError,
     HailuoInvalidAPIKeyError,
@@ -30,7 +32,7 @@ from airflow_provider_hailuo.hooks.hailuo import (
     shared_client_session,
 )
 from airflow_provider_hailuo.protocol import VideoStatus
-from airflow_provider_hailuo.retry import RetryPolicy
+from airflow_provider_hailuo.retry import RetryPolicy, create_may_have_happened
 
 FAST_RETRY = RetryPolicy(max_attempts=6, initial_delay=0.01, max_delay=0.05, rate_limit_min_delay=0.01)
 PAYLOAD = {"model": "MiniMax-Hailuo-02", "prompt": "a panda walks in a bamboo forest [Push in]"}
@@ -158,16 +160,25 @@ def test_create_is_retried_on_rate_limit_only_when_nothing_was_created(sandbox: 
     assert stats["creates"] == 1 and stats["create_calls"] == 1 + FAST_RETRY.max_attempts
 
 
-def test_create_retried_through_gateway_502_pages(sandbox: Any) -> None:
+def test_gateway_502_after_the_task_was_created_is_never_resubmitted(sandbox: Any) -> None:
+    """A gateway can answer 502 after the backend took the POST: one POST, one task, an ambiguous error."""
+    hook = hook_for(sandbox)
+    sandbox.config.create_gateway_error_after_commit = True
+    with pytest.raises(HailuoHTTPError) as info:
+        hook.create_video_generation_from_payload(PAYLOAD)
+    assert info.value.http_status == 502
+    assert info.value.create_outcome is CreateOutcome.AMBIGUOUS and create_may_have_happened(info.value)
+    stats = sandbox.stats()
+    assert stats["create_calls"] == 1 and stats["creates"] == 1
+
+
+def test_create_is_not_repeated_after_gateway_pages(sandbox: Any) -> None:
+    """Even a 502 decided before the backend ran is indistinguishable from one after it: not repeated."""
     hook = hook_for(sandbox)
     sandbox.config.gateway_error_rate = 1.0
-    with pytest.raises(Exception, match="502"):
+    with pytest.raises(HailuoHTTPError, match="502"):
         hook.create_video_generation_from_payload(PAYLOAD)
-    assert sandbox.stats()["create_calls"] == FAST_RETRY.max_attempts
-    sandbox.config.gateway_error_rate = 0.5
-    sandbox.config.fault_seed = 5
-    assert hook.create_video_generation_from_payload(PAYLOAD).isdigit()
-    assert sandbox.stats()["creates"] == 1
+    assert sandbox.stats()["create_calls"] == 1
 
 
 def test_read_timeout_after_create_is_not_resubmitted(sandbox: Any) -> None:
@@ -212,6 +223,59 @@ def test_retry_warnings_go_to_the_given_logger() -> None:
     finally:
         logger.removeHandler(handler)
     assert [r.getMessage().split(",")[0] for r in records] == ["Hailuo call failed (attempt 1 of 2)"]
+
+
+@pytest.mark.parametrize("pasted", ["sandbox-key\n", "  sandbox-key \r\n", "\tsandbox-key"])
+async def test_key_pasted_with_whitespace_works_sync_and_async(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch, pasted: str
+) -> None:
+    """A key pasted from a file keeps its newline: stripped where the key is read, for both paths."""
+    from airflow_provider_hailuo.hooks.hailuo import clear_connection_cache
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HAILUO_PASTED",
+        json.dumps({"conn_type": "hailuo", "host": sandbox.url, "password": pasted}),
+    )
+    clear_connection_cache()
+    hook = HailuoHook("hailuo_pasted", retry_policy=FAST_RETRY)
+    task_id = hook.create_video_generation_from_payload(PAYLOAD)
+    assert (await hook.aget_video_generation_once(task_id)).video_task_id == task_id  # the trigger's path
+    await close_shared_client_session()
+    assert HailuoConnectionSettings(pasted, sandbox.url).api_key == "sandbox-key"
+    assert sandbox.stats()["creates"] == 1 and sandbox.stats()["queries"] == 1
+
+
+@pytest.mark.parametrize("bad", ["sandbox\nkey", "sandbox key", "sandbox-ключ"])
+def test_key_that_cannot_be_sent_fails_before_sending(sandbox: Any, bad: str) -> None:
+    """A key no HTTP header can carry is a configuration error, never "a task may be billed"."""
+    with pytest.raises(HailuoConfigurationError, match="API key") as info:
+        hook_for(sandbox, bad).create_video_generation_from_payload(PAYLOAD)
+    assert bad not in str(info.value) and "billed" not in str(info.value)
+    assert sandbox.stats()["create_calls"] == 0
+
+
+@pytest.mark.parametrize("api", ["sync", "async"])
+async def test_header_refused_by_the_http_library_counts_as_not_sent(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch, api: str
+) -> None:
+    """requests and aiohttp raise ValueError for a header they will not send: nothing left the machine."""
+    from airflow_provider_hailuo.hooks import hailuo as hook_module
+
+    def bad_headers(api_key: str, *, with_body: bool) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}\r\nX-Injected: 1"}
+
+    monkeypatch.setattr(hook_module, "build_headers", bad_headers)
+    hook = hook_for(sandbox, retry=RetryPolicy(max_attempts=1))
+    with pytest.raises(HailuoTransportError) as info:
+        if api == "sync":
+            hook.create_video_generation_from_payload(PAYLOAD)
+        else:  # the async path (the trigger) only queries
+            await hook.aget_video_generation_once("1")
+    await close_shared_client_session()
+    assert not info.value.request_sent and not create_may_have_happened(info.value)
+    assert "sandbox-key" not in str(info.value)
+    stats = sandbox.stats()
+    assert stats["create_calls"] == 0 and stats["queries"] == 0
 
 
 def test_test_connection(sandbox: Any) -> None:

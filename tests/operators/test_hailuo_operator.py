@@ -343,6 +343,32 @@ def test_dag_permanent_error_uses_no_retries(sandbox: Any, airflow_db: None) -> 
     assert sandbox.stats()["creates"] == 1
 
 
+def test_create_answered_502_after_commit_fails_final(sandbox: Any, capsys: Any) -> None:
+    """The gateway lost the answer of a create that made a task: one POST, one task, a final failure."""
+    sandbox.config.create_gateway_error_after_commit = True
+    with pytest.raises(AirflowFailException) as info:
+        op().execute(context(FakeStore()))
+    message = str(info.value)
+    assert "HTTP 502" in message and "may exist and be billed" in message and "MiniMax console" in message
+    assert "trace id" in message
+    stats = sandbox.stats()
+    assert stats["create_calls"] == 1 and stats["creates"] == 1
+
+
+def test_dag_create_answered_502_is_never_retried(sandbox: Any, airflow_db: None, capsys: Any) -> None:
+    """Through Airflow: retries=2 are not used, so the 502 that followed a created task costs one video."""
+    dag = load_dag_file(DAG_FILE, "hailuo_create_ambiguous")
+    sandbox.config.create_gateway_error_after_commit = True
+    dag_run = dag.test()  # type: ignore[attr-defined]
+    assert dag_run.state == "failed"
+    (ti,) = dag_run.get_task_instances()
+    assert ti.try_number == 1 and ti.state == "failed"
+    stats = sandbox.stats()
+    assert stats["create_calls"] == 1 and stats["creates"] == 1
+    out = capsys.readouterr()
+    assert "may exist and be billed" in out.out + out.err
+
+
 def test_hook_errors_never_show_the_key(sandbox: Any) -> None:
     with pytest.raises(HailuoAPIError) as info:
         from airflow_provider_hailuo.hooks.hailuo import HailuoConnectionSettings, HailuoHook

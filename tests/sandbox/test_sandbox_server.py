@@ -623,6 +623,28 @@ def test_gateway_errors_create_nothing(sandbox: SandboxServer, api: requests.Ses
     assert stats["injected_faults"]["gateway_error"] == 2
 
 
+def test_gateway_error_after_commit_creates_the_task_then_answers_502(
+    sandbox: SandboxServer, api: requests.Session
+) -> None:
+    """The 502 a gateway sends after the backend took the request: the task exists and is counted."""
+    sandbox.config.create_gateway_error_after_commit = True
+    response = api.post(f"{sandbox.url}/v1/video_generation", json=T2V, timeout=5)
+    assert response.status_code == 502 and "<html>" in response.text
+    stats = sandbox.stats()
+    assert stats["creates"] == 1 and len(stats["created_tasks"]) == 1
+    assert stats["injected_faults"]["create_gateway_error_after_commit"] == 1
+    assert sandbox.config.create_gateway_error_after_commit is False  # one-shot
+    assert code_of(create(api, sandbox, T2V)) == 0
+    assert sandbox.stats()["creates"] == 2
+
+
+def test_gateway_error_methods_can_spare_creates(sandbox: SandboxServer, api: requests.Session) -> None:
+    sandbox.config.gateway_error_rate = 1.0
+    sandbox.config.gateway_error_methods = ("GET",)
+    assert code_of(create(api, sandbox, T2V)) == 0
+    assert api.get(f"{sandbox.url}/v1/query/video_generation?task_id=1", timeout=5).status_code == 502
+
+
 def test_injected_rate_limit(sandbox: SandboxServer, api: requests.Session) -> None:
     sandbox.config.rate_limit_error_rate = 1.0
     assert code_of(create(api, sandbox, T2V)) == 1002

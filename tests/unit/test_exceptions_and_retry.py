@@ -63,10 +63,13 @@ def test_callback_2013_is_its_own_class() -> None:
         (api_error_from_code(1000, "unknown"), True, True),
         (api_error_from_code(1004, "auth"), True, False),
         (HailuoHTTPError("x", http_status=502), True, True),
-        (HailuoHTTPError("x", http_status=502), False, True),
+        # A gateway page on create may follow a created task: never repeated (issue 12).
+        (HailuoHTTPError("x", http_status=502), False, False),
+        (HailuoHTTPError("x", http_status=503), False, False),
         (HailuoHTTPError("x", http_status=504), False, False),
         (HailuoHTTPError("x", http_status=500), False, False),
         (HailuoHTTPError("x", http_status=429), False, True),
+        (HailuoHTTPError("x", http_status=408), False, True),
         (HailuoHTTPError("x", http_status=404), True, False),
         (HailuoMalformedResponseError("html", retryable=True), True, True),
         (HailuoMalformedResponseError("html", retryable=True), False, False),
@@ -113,10 +116,20 @@ def test_sync_retrying_stops_after_bound() -> None:
         (HailuoTransportError("read timeout", request_sent=True), True),
         (HailuoTransportError("refused", request_sent=False), False),
         (HailuoHTTPError("x", http_status=504), True),
-        (HailuoHTTPError("x", http_status=502), False),
+        (HailuoHTTPError("x", http_status=502), True),
+        (HailuoHTTPError("x", http_status=503), True),
+        (HailuoHTTPError("x", http_status=500), True),
+        # A 4xx is a refusal: nothing was created, whatever the status.
+        (HailuoHTTPError("x", http_status=401), False),
+        (HailuoHTTPError("x", http_status=403), False),
+        (HailuoHTTPError("x", http_status=404), False),
+        (HailuoHTTPError("x", http_status=429), False),
         (HailuoMalformedResponseError("garbled"), True),
         (api_error_from_code(1002, "rate"), False),
         (api_error_from_code(2013, "bad"), False),
+        # MiniMax's own server-side errors may follow a created task.
+        (api_error_from_code(1000, "unknown error"), True),
+        (api_error_from_code(1013, "internal service error"), True),
     ],
 )
 def test_create_may_have_happened(exc: BaseException, maybe_created: bool) -> None:

@@ -82,7 +82,7 @@ def _endpoint(counter: str) -> Callable[[Handler], Callable[[web.Request], Await
             if config.slow_seconds > 0:
                 v2.injected_faults["slow"] += 1
                 await asyncio.sleep(config.slow_seconds)
-            if state.draw_fault(config.gateway_error_rate):
+            if request.method in config.gateway_error_methods and state.draw_fault(config.gateway_error_rate):
                 v2.injected_faults["gateway_error"] += 1
                 return _gateway_502()
             try:
