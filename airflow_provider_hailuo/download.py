@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import requests
 
+from airflow_provider_hailuo.error_codes import ExitCode
 from airflow_provider_hailuo.exceptions import HailuoError, HailuoTransportError
 from airflow_provider_hailuo.protocol import HailuoFile
 from airflow_provider_hailuo.redaction import redact_url
@@ -45,6 +46,7 @@ class HailuoDownloadError(HailuoError):
     """The download could not be completed or its size did not match what the API reported."""
 
     retryable = True
+    exit_code = ExitCode.DOWNLOAD
 
 
 class HailuoVideoStream(io.RawIOBase):

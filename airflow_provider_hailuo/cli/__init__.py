@@ -26,14 +26,16 @@ Exit codes (one per kind of failure, so scripts can react without parsing text):
 
     0    success (status: the task has not failed)
     1    anything else (rerun with --debug for a traceback)
-    2    usage or validation error: bad flag or invalid request (field named); MiniMax 2013, 1042
-    3    authentication or configuration: no key/connection, bad key or wrong region (1004, 2049, 2038)
-    4    balance, quota or usage limits (1008, 1028, 1030, 2056, 2061)
-    5    content moderation (1026, 1027)
+    2    usage or validation error: bad flag or invalid request (field named); MiniMax 1042, 2013, HTTP 400
+    3    authentication or configuration: no key/connection, bad key or wrong region (1004, 2038, 2049,
+         HTTP 401)
+    4    balance, quota or usage limits (1008, 1028, 1030, 2056, 2061, HTTP 402)
+    5    content moderation (1026, 1027, HTTP 422)
     6    rate limit still hit after the retries (1002, 1039, 1041, 2045, HTTP 429)
     7    generation failed: the task ended with status Fail
     8    timeout waiting for the video (it may still finish: hailuo resume TASK_ID)
-    9    network, gateway or server trouble, malformed answers (1000, 1001, 1013, 1024, 1033)
+    9    network, gateway or server trouble, malformed answers (1000, 1001, 1013, 1024, 1033, other
+         HTTP statuses)
     10   download or S3 transfer failed (the video still exists: hailuo download FILE_ID)
     130  interrupted (Ctrl-C)
 

@@ -156,21 +156,21 @@ def cmd_generate(rt: Runtime) -> int:
         check_destination(rt, dest, None)
     hook = rt.hook()
     from airflow_provider_hailuo.exceptions import HailuoError
-    from airflow_provider_hailuo.retry import create_may_have_happened
+    from airflow_provider_hailuo.retry import ambiguous_create_message, create_may_have_happened
 
     started = time.monotonic()
+    sent_at = time.time()
     rt.submitting = True
     try:
         task_id = hook.create_video_generation_from_payload(payload)
     except HailuoError as err:
         rt.submitting = False  # answered: the error below says what it means
-        # The same rule the operator applies: a timeout, a 500/504 or a garbled answer after the request
-        # went out may hide a created, billed task; never suggest simply running the command again.
+        # The same rule the operator applies: an ambiguous failure (a 5xx or gateway page, a timeout after
+        # sending, a garbled answer) may hide a created, billed task; never suggest simply running it again.
         if create_may_have_happened(err):
             raise CliError(
                 ExitCode.NETWORK,
-                f"the create call failed after the request was sent ({err}). A video task may exist and be "
-                "billed: check the MiniMax console before submitting again",
+                ambiguous_create_message(err, sent_at=sent_at, then="run 'hailuo generate' again"),
             ) from err
         raise
     # Cleared only once MiniMax answered: Ctrl-C (not an Exception) keeps it set for the report.

@@ -1,14 +1,23 @@
-"""What each failure exits with: the exit codes, MiniMax's codes grouped by them, and the translation.
+"""What each failure exits with: the exit codes, what they mean, and the translation of an exception.
 
-Kept in one module so scripts can rely on one table: ``--help``, docs/cli.md and the package docstring
-are checked against :data:`EXIT_CODES` by the tests.
+Which MiniMax code or HTTP status exits with which code is declared once, in
+:mod:`airflow_provider_hailuo.error_codes` (each exception carries its ``exit_code``); this module
+describes the codes for ``--help``, docs/cli.md and the package docstring (checked against
+:data:`EXIT_CODES` by the tests) and adds what the CLI knows on top (the ids to resume with).
 """
 
 from __future__ import annotations
 
 import sys
-from enum import IntEnum
 from typing import TYPE_CHECKING
+
+from airflow_provider_hailuo.error_codes import (
+    HTTP_STATUSES,
+    Call,
+    ExitCode,
+    codes_with_exit,
+    error_code_rule,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_hailuo.cli.runtime import Runtime
@@ -25,21 +34,13 @@ __all__ = [
 ]
 
 
-class ExitCode(IntEnum):
-    """The process exit status for each kind of failure (see the package docstring)."""
-
-    OK = 0
-    ERROR = 1
-    USAGE = 2
-    AUTH = 3
-    QUOTA = 4
-    MODERATION = 5
-    RATE_LIMIT = 6
-    GENERATION_FAILED = 7
-    TIMEOUT = 8
-    NETWORK = 9
-    DOWNLOAD = 10
-    INTERRUPTED = 130
+def _which(exit_code: ExitCode) -> str:
+    """The MiniMax codes and HTTP statuses that end with ``exit_code``, as the help text lists them."""
+    codes = [str(code) for code in codes_with_exit(exit_code)]
+    statuses = [str(row.status) for row in HTTP_STATUSES if row.exit_code is exit_code]
+    if statuses:
+        codes.append("HTTP " + ", ".join(statuses))
+    return f" ({', '.join(codes)})" if codes else ""
 
 
 #: Exit code -> what it means; the single source for ``--help``, the docs test and docs/cli.md.
@@ -48,29 +49,21 @@ EXIT_CODES: tuple[tuple[ExitCode, str], ...] = (
     (ExitCode.ERROR, "anything else (rerun with --debug for a traceback)"),
     (
         ExitCode.USAGE,
-        "usage or validation error: bad flag or invalid request, field named (MiniMax 2013, 1042)",
+        "usage or validation error: bad flag or invalid request, field named" + _which(ExitCode.USAGE),
     ),
-    (ExitCode.AUTH, "no key/connection, bad key or wrong region (1004, 2049, 2038)"),
-    (ExitCode.QUOTA, "balance, quota or usage limits (1008, 1028, 1030, 2056, 2061)"),
-    (ExitCode.MODERATION, "content moderation (1026, 1027)"),
-    (ExitCode.RATE_LIMIT, "rate limit still hit after the retries (1002, 1039, 1041, 2045, HTTP 429)"),
+    (ExitCode.AUTH, "no key/connection, bad key or wrong region" + _which(ExitCode.AUTH)),
+    (ExitCode.QUOTA, "balance, quota or usage limits" + _which(ExitCode.QUOTA)),
+    (ExitCode.MODERATION, "content moderation" + _which(ExitCode.MODERATION)),
+    (ExitCode.RATE_LIMIT, "rate limit still hit after the retries" + _which(ExitCode.RATE_LIMIT)),
     (ExitCode.GENERATION_FAILED, "generation failed: the task ended with status Fail"),
     (ExitCode.TIMEOUT, "timeout waiting for the video (it may still finish: hailuo resume TASK_ID)"),
     (
         ExitCode.NETWORK,
-        "network, gateway or server trouble, malformed answers (1000, 1001, 1013, 1024, 1033)",
+        "network, gateway or server trouble, malformed answers" + _which(ExitCode.NETWORK),
     ),
     (ExitCode.DOWNLOAD, "download or S3 transfer failed (the video still exists: hailuo download FILE_ID)"),
     (ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
 )
-
-# MiniMax business codes grouped by what the user has to do about them.
-_AUTH_CODES = frozenset({1004, 2049, 2038})
-_QUOTA_CODES = frozenset({1008, 1028, 1030, 2056, 2061})
-_MODERATION_CODES = frozenset({1026, 1027})
-_RATE_LIMIT_CODES = frozenset({1002, 1039, 1041, 2045})
-_INPUT_CODES = frozenset({2013, 1042})
-_SERVICE_CODES = frozenset({1000, 1001, 1013, 1024, 1033})
 
 
 class CliError(Exception):
@@ -99,19 +92,8 @@ def is_not_found(err: BaseException) -> bool:
 
 
 def exit_for_api_code(code: int) -> ExitCode:
-    if code in _AUTH_CODES:
-        return ExitCode.AUTH
-    if code in _QUOTA_CODES:
-        return ExitCode.QUOTA
-    if code in _MODERATION_CODES:
-        return ExitCode.MODERATION
-    if code in _RATE_LIMIT_CODES:
-        return ExitCode.RATE_LIMIT
-    if code in _INPUT_CODES:
-        return ExitCode.USAGE
-    if code in _SERVICE_CODES:
-        return ExitCode.NETWORK
-    return ExitCode.ERROR
+    rule = error_code_rule(code)
+    return rule.exit_code if rule is not None else ExitCode.ERROR
 
 
 def classify(exc: BaseException, rt: Runtime | None = None) -> CliError:
@@ -124,31 +106,16 @@ def classify(exc: BaseException, rt: Runtime | None = None) -> CliError:
     if "airflow_provider_hailuo.exceptions" not in sys.modules:
         return CliError(ExitCode.ERROR, f"{type(exc).__name__}: {message}", task_id=task_id, file_id=file_id)
     from airflow_provider_hailuo import exceptions as hx
-    from airflow_provider_hailuo.download import HailuoDownloadError
 
     task_id = getattr(exc, "video_task_id", None) or task_id
-    api_code: int | None = None
-    if isinstance(exc, hx.HailuoAPIError):
-        api_code = exc.code
-        code = exit_for_api_code(exc.code)
-    elif isinstance(exc, hx.HailuoConfigurationError):
-        code = ExitCode.AUTH
-    elif isinstance(exc, hx.HailuoWaitTimeoutError):
-        code = ExitCode.TIMEOUT
-    elif isinstance(exc, hx.HailuoVideoGenerationFailedError):
-        code = ExitCode.GENERATION_FAILED
-    elif isinstance(exc, HailuoDownloadError):
-        code = ExitCode.DOWNLOAD
-    elif isinstance(exc, hx.HailuoHTTPError):
-        code = {429: ExitCode.RATE_LIMIT, 401: ExitCode.AUTH}.get(exc.http_status, ExitCode.NETWORK)
-    elif isinstance(exc, (hx.HailuoTransportError, hx.HailuoMalformedResponseError)):
-        code = ExitCode.NETWORK
+    api_code = exc.code if isinstance(exc, hx.HailuoAPIError) else None
+    if isinstance(exc, hx.HailuoError):
+        code = exc.exit_code  # from the error declaration, or the exception kind's own
     elif is_not_found(exc):
         code = ExitCode.AUTH
     else:
         code = ExitCode.ERROR
-        if not isinstance(exc, hx.HailuoError):
-            message = f"{type(exc).__name__}: {message}"
+        message = f"{type(exc).__name__}: {message}"
     if file_id and code in (ExitCode.DOWNLOAD, ExitCode.NETWORK):
         message += f". The video is still available: retry with 'hailuo download {file_id}'"
     elif task_id and code is ExitCode.NETWORK and rt is not None and rt.waiting:
@@ -157,13 +124,20 @@ def classify(exc: BaseException, rt: Runtime | None = None) -> CliError:
 
 
 def failure_of(status: VideoGenerationStatus) -> CliError:
-    """Why a task ended in Fail, as the error to exit with (moderation gets its own code)."""
+    """Why a task ended in Fail, as the error to exit with.
+
+    A code declared as a task failure (moderation) exits with its own code and advice; any other
+    ending is "generation failed".
+    """
     task_id = status.video_task_id
-    if status.error_code in _MODERATION_CODES:
+    rule = error_code_rule(status.error_code) if status.error_code else None
+    if rule is not None and rule.task_failure:
         from airflow_provider_hailuo.exceptions import api_error_from_code
 
-        err = api_error_from_code(status.error_code or 0, status.error_message or "", video_task_id=task_id)
-        return CliError(ExitCode.MODERATION, str(err), api_code=status.error_code, task_id=task_id)
+        err = api_error_from_code(
+            rule.code, status.error_message or "", video_task_id=task_id, call=Call.TASK
+        )
+        return CliError(err.exit_code, str(err), api_code=rule.code, task_id=task_id)
     reason = f" ({status.error_code}: {status.error_message})" if status.error_code else ""
     return CliError(
         ExitCode.GENERATION_FAILED,
