@@ -85,6 +85,9 @@ def decode_envelope(raw: RawResponse, call: Call, *, video_task_id: str | None =
             trace_id=trace_id,
             video_task_id=video_task_id,
         )
+    if video_task_id is None and call is Call.CREATE:
+        # A create answer broken further down may still name its task: the error says which to look for.
+        video_task_id = _task_id_of(data)
     base_resp = data.get("base_resp")
     if not isinstance(base_resp, dict):
         raise HailuoMalformedResponseError(
@@ -113,16 +116,20 @@ def decode_envelope(raw: RawResponse, call: Call, *, video_task_id: str | None =
     return data
 
 
-def parse_create_response(raw: RawResponse) -> str:
-    data = decode_envelope(raw, Call.CREATE)
+def _task_id_of(data: Mapping[str, Any]) -> str | None:
     task_id = data.get("task_id")
     if isinstance(task_id, int) and not isinstance(task_id, bool):
         task_id = str(task_id)
-    if not isinstance(task_id, str) or not task_id.strip():
+    return task_id.strip() if isinstance(task_id, str) and task_id.strip() else None
+
+
+def parse_create_response(raw: RawResponse) -> str:
+    task_id = _task_id_of(decode_envelope(raw, Call.CREATE))
+    if task_id is None:
         raise HailuoMalformedResponseError(
             "the create answer has no task_id although base_resp says success", trace_id=raw.trace_id
         )
-    return task_id.strip()
+    return task_id
 
 
 def status_from_mapping(

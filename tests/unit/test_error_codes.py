@@ -157,3 +157,22 @@ def test_no_code_sets_outside_the_declaration() -> None:
         if pattern.search(path.read_text(encoding="utf-8")):
             offenders.append(str(path.relative_to(PACKAGE)))
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"task_id": "106916112212032"},
+        {"task_id": 106916112212032, "base_resp": {"status_code": "0"}},
+    ],
+)
+def test_garbled_create_answer_names_the_task_it_mentions(body: dict[str, object]) -> None:
+    """An answer without a usable base_resp may still carry the id: the user is told which task to look for."""
+    from airflow_provider_hailuo.retry import ambiguous_create_message
+
+    with pytest.raises(HailuoMalformedResponseError) as info:
+        parse_create_response(RawResponse(200, {"Trace-Id": "t-1"}, json.dumps(body).encode()))
+    assert info.value.create_outcome is CreateOutcome.AMBIGUOUS
+    assert info.value.video_task_id == "106916112212032"
+    message = ambiguous_create_message(info.value, sent_at=0.0, then="clear this task")
+    assert "video task id 106916112212032" in message and "trace id t-1" in message
