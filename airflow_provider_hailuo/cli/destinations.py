@@ -105,7 +105,7 @@ def check_destination(
 
 def s3_hook(rt: Runtime) -> Any:
     """The S3 transfer's memory-bounded S3Hook, for the chosen AWS connection (or boto3's chain)."""
-    from airflow_provider_hailuo.transfers.hailuo_to_s3 import make_s3_hook
+    from airflow_provider_hailuo.transfers.s3_transfer import make_s3_hook
 
     return make_s3_hook(rt.args.aws_conn_id)
 

@@ -111,7 +111,7 @@ def _fetch_to_s3(
     task_id: str | None,
     model: str | None,
 ) -> dict[str, Any]:
-    from airflow_provider_hailuo.transfers.hailuo_to_s3 import transfer_hailuo_file_to_s3
+    from airflow_provider_hailuo.transfers.s3_transfer import transfer_hailuo_file_to_s3
 
     bucket = dest.bucket or ""
     key = dest.s3_key(default_name)

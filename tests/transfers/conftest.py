@@ -132,6 +132,21 @@ def s3_calls(monkeypatch: pytest.MonkeyPatch) -> CallLog:
     return calls
 
 
+def fail_calls(monkeypatch: pytest.MonkeyPatch, failures: dict[str, str]) -> None:
+    """Make the named S3 operations answer the given error code (what a real S3 does without a permission)."""
+    from botocore.exceptions import ClientError
+
+    original = BaseClient._make_api_call
+
+    def failing(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if operation_name in failures:
+            code = failures[operation_name]
+            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", failing)
+
+
 @pytest.fixture
 def quick_resumes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cap the download stream's backoff at 50 ms so fault tests stay fast (only its module is patched)."""

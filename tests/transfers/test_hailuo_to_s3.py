@@ -34,7 +34,7 @@ from airflow_provider_hailuo.transfers.hailuo_to_s3 import (
     sanitise_key_part,
 )
 
-from .conftest import CallLog, S3Env, Video
+from .conftest import CallLog, S3Env, Video, fail_calls
 
 MiB = 1 << 20
 RUN_ID = "manual__2026-01-02T03:04:05.678+00:00"
@@ -78,22 +78,6 @@ def composite_crc32(data: bytes, part_size: int) -> str:
     parts = [data[i : i + part_size] for i in range(0, len(data), part_size)]
     joined = b"".join(zlib.crc32(p).to_bytes(4, "big") for p in parts)
     return base64.b64encode(zlib.crc32(joined).to_bytes(4, "big")).decode()
-
-
-def fail_calls(monkeypatch: pytest.MonkeyPatch, failures: dict[str, str]) -> None:
-    """Make the named S3 operations answer the given error code (what a real S3 does without a permission)."""
-    from botocore.client import BaseClient
-    from botocore.exceptions import ClientError
-
-    original = BaseClient._make_api_call
-
-    def failing(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-        if operation_name in failures:
-            code = failures[operation_name]
-            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", failing)
 
 
 # -- the happy paths -------------------------------------------------------------------------------
@@ -356,11 +340,11 @@ def test_buffer_never_exceeds_the_video(make_video: Callable[..., Video], sandbo
     import tracemalloc
 
     from airflow_provider_hailuo.download import HailuoVideoStream
-    from airflow_provider_hailuo.transfers.hailuo_to_s3 import _PartReader
+    from airflow_provider_hailuo.transfers.multipart import PartReader
 
     video = make_video(300_000)
     with HailuoVideoStream(HailuoHook(), video.file_id) as stream:
-        reader = _PartReader(stream)
+        reader = PartReader(stream)
         tracemalloc.start()
         try:
             data = reader.read(1 << 30)
