@@ -66,6 +66,14 @@ class SandboxConfig:
         default=3600.0,
         metadata=_doc("Lifetime of each download_url minted by /v1/files/retrieve (MiniMax: 1 hour)."),
     )
+    file_retention_seconds: float | None = field(
+        default=None,
+        metadata=_doc(
+            "How long a generated file can be retrieved after its task finished; afterwards "
+            "/v1/files/retrieve answers 2013 'file not found', as for a file MiniMax no longer keeps. "
+            "None: forever; 0 forgets every finished file at once (the task's query still succeeds)."
+        ),
+    )
     public_base_url: str | None = field(
         default=None,
         metadata=_doc(
@@ -140,6 +148,13 @@ class SandboxConfig:
         metadata=_doc(
             "POST status updates to a task's callback_url. False still checks the challenge but never "
             "pushes, to test clients that must fall back to polling."
+        ),
+    )
+    drop_final_callback: bool = field(
+        default=False,
+        metadata=_doc(
+            "Lose the final status push (success or failed) of every task, as when the receiver is down "
+            "at that moment; the processing push still arrives. Counted as callbacks_dropped."
         ),
     )
     create_timeout_after_commit: bool = field(
@@ -268,6 +283,10 @@ class SandboxConfig:
             _require(getattr(self, name) >= 0, f"{name} must be >= 0")
         for name in ("download_url_ttl_seconds", "callback_timeout_seconds", "create_timeout_hang_seconds"):
             _require(getattr(self, name) >= 0, f"{name} must be >= 0")
+        _require(
+            self.file_retention_seconds is None or self.file_retention_seconds >= 0,
+            "file_retention_seconds must be >= 0",
+        )
         for name in (
             "gateway_error_rate",
             "rate_limit_error_rate",

@@ -199,6 +199,9 @@ async def _push_updates(app: web.Application, task: Task, url: str) -> None:
         await asyncio.sleep(delay)
         if state.tasks.get(task.task_id) is not task or not state.config.push_callbacks:
             continue
+        if status == final and state.config.drop_final_callback:
+            state.counters["callbacks_dropped"] += 1
+            continue
         body = task.query_body(status)
         body["status"] = CALLBACK_STATUS[status]
         timeout = aiohttp.ClientTimeout(total=state.config.callback_timeout_seconds)

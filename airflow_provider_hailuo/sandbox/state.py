@@ -139,6 +139,7 @@ def _new_counters() -> dict[str, int]:
             "callback_check_failures",
             "callbacks_sent",
             "callback_failures",
+            "callbacks_dropped",
         ),
         0,
     )
@@ -285,12 +286,15 @@ class SandboxState:
         return stored
 
     def ready_file(self, file_id: int, owner: str) -> StoredFile | None:
-        """A file is only retrievable by its task's account, once the task reports Success."""
+        """A file is only retrievable by its task's account, once the task reports Success, while kept."""
         stored = self.files.get(file_id)
         if stored is None:
             return None
         task = self.tasks.get(stored.task_id)
         if task is None or task.owner != owner or task.status() != SUCCESS:
+            return None
+        retention = self.config.file_retention_seconds
+        if retention is not None and time.monotonic() - task.created_mono - task.finishes_after >= retention:
             return None
         return stored
 

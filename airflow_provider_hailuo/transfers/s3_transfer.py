@@ -197,24 +197,15 @@ def transfer_hailuo_file_to_s3(
     user_meta = user_metadata(upload_args.pop("Metadata", None))
     tags = user_tags(upload_args)
 
-    hailuo_file = hailuo_hook.retrieve_file(file_id)
-    expected = hailuo_file.bytes
-    log.info(
-        "Hailuo file %s (%s) -> s3://%s/%s",
-        file_id,
-        format_bytes(expected) if expected else "size not reported",
-        bucket,
-        key,
-    )
-
-    # Idempotency, checked before any upload starts: a retry of a finished transfer costs one HEAD.
+    # S3 first: a verified object of this file is done, whatever MiniMax still keeps (its files expire).
     existing = head_or_none(client, bucket, key, upload_args)
     if existing is not None:
         meta = {str(k).lower(): str(v) for k, v in (existing.get("Metadata") or {}).items()}
         size = int(existing.get("ContentLength", -1))
         same_file = meta.get(META_FILE_ID) == file_id
         sha = stored_sha256(client, bucket, key, existing, upload_args, log) if same_file else None
-        if same_file and sha and (expected is None or size == expected):
+        if sha:
+            # The mark is written only after S3's checksum matched the bytes MiniMax served.
             log.info(
                 "s3://%s/%s already holds file %s (%s, sha256 %s): nothing to transfer",
                 bucket,
@@ -226,7 +217,7 @@ def transfer_hailuo_file_to_s3(
             return S3TransferResult(
                 bucket, key, size, sha, file_id, video_task_id or meta.get(META_VIDEO_TASK_ID), True
             )
-        if same_file and not sha:
+        if same_file:
             log.warning(
                 "s3://%s/%s holds file %s without a sha256: left by an interrupted earlier attempt; replacing it",
                 bucket,
@@ -242,6 +233,15 @@ def transfer_hailuo_file_to_s3(
         else:
             log.info("replace=True: overwriting the different object at s3://%s/%s", bucket, key)
 
+    hailuo_file = hailuo_hook.retrieve_file(file_id)
+    expected = hailuo_file.bytes
+    log.info(
+        "Hailuo file %s (%s) -> s3://%s/%s",
+        file_id,
+        format_bytes(expected) if expected else "size not reported",
+        bucket,
+        key,
+    )
     progress = ProgressLogger(log, f"file {file_id} -> s3://{bucket}/{key}", interval=progress_interval)
     started = time.monotonic()
     with HailuoVideoStream(hailuo_hook, file_id, file=hailuo_file, progress=progress) as stream:

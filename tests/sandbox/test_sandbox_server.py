@@ -592,6 +592,15 @@ async def test_push_failures_are_counted_and_pushes_can_be_off(
     assert len(receiver.bodies) == 1  # the challenge is still checked
 
 
+async def test_final_push_can_be_dropped(sandbox: SandboxServer, receiver: Receiver) -> None:
+    """A lost final push (receiver down at that moment): only "processing" arrives; the task still ends."""
+    sandbox.config.drop_final_callback = True
+    answer = await acreate(sandbox, {**T2V, "callback_url": receiver.url})
+    await wait_for(lambda: sandbox.stats()["callbacks_dropped"] == 1)
+    assert [push["status"] for push in receiver.pushes()] == ["processing"]
+    assert sandbox.stats()["tasks"][answer["task_id"]]["status"] == "Success"
+
+
 def test_builtin_callback_sink(sandbox: SandboxServer, api: requests.Session) -> None:
     sink = f"{sandbox.url}/sandbox/callback_sink"
     answer = create(api, sandbox, {**T2V, "callback_url": sink})
@@ -707,6 +716,17 @@ def test_create_timeout_after_commit(sandbox: SandboxServer, api: requests.Sessi
     started = time.monotonic()
     assert code_of(create(api, sandbox, T2V)) == 0
     assert time.monotonic() - started < 1
+
+
+def test_files_are_forgotten_after_their_retention(sandbox: SandboxServer, api: requests.Session) -> None:
+    final, retrieved = finished_file(api, sandbox)
+    assert code_of(retrieved) == 0
+    sandbox.config.file_retention_seconds = 0
+    forgotten = retrieve(api, sandbox, final["file_id"])
+    assert code_of(forgotten) == 2013 and "file not found" in forgotten["base_resp"]["status_msg"]
+    assert wait_final(api, sandbox, final["task_id"])["status"] == "Success"  # the task is still known
+    sandbox.config.file_retention_seconds = 3600
+    assert code_of(retrieve(api, sandbox, final["file_id"])) == 0
 
 
 # -- control endpoints ------------------------------------------------------------------------------

@@ -515,6 +515,31 @@ def test_rerun_is_idempotent_without_downloading(
     assert len(events[AssetAlias(name="hailuo_videos")].asset_alias_events) == 1
 
 
+@pytest.mark.parametrize("mark", ["tag", "metadata"])
+def test_rerun_after_minimax_forgot_the_file_succeeds_from_s3_alone(
+    make_video: Callable[..., Video], s3: S3Env, sandbox: Any, monkeypatch: pytest.MonkeyPatch, mark: str
+) -> None:
+    """A finished transfer is recognised in S3 before MiniMax is asked: its file may be long gone there."""
+    if mark == "metadata":  # a role without tagging: the sha256 went into metadata by the copy fallback
+        fail_calls(monkeypatch, {"PutObjectTagging": "AccessDenied", "GetObjectTagging": "AccessDenied"})
+    video = make_video(6 * MiB)
+    op_args = {"file_id": video.file_id, "s3_bucket": s3.bucket, "transfer_config_args": SMALL_PARTS}
+    first, _, _ = run(make_operator(**op_args))
+    sandbox.config.file_retention_seconds = 0  # MiniMax no longer keeps the file
+    before = sandbox.stats()
+
+    second, _, events = run(make_operator(**op_args))
+
+    after = sandbox.stats()
+    assert second == first
+    assert (after["retrieves"], after["queries"], after["downloads"]) == (
+        before["retrieves"],
+        before["queries"],
+        before["downloads"],
+    )
+    assert len(events[AssetAlias(name="hailuo_videos")].asset_alias_events) == 1
+
+
 def test_different_object_fails_unless_replace(make_video: Callable[..., Video], s3: S3Env) -> None:
     video = make_video()
     key = "taken.mp4"
