@@ -79,6 +79,14 @@ def _as_mapping(value: Any) -> Any:
     return value
 
 
+def _with_alias(outlets: Any, alias: str) -> list[Any]:
+    """The caller's outlets plus the transfer's alias, exactly once."""
+    items = [] if outlets is None else list(outlets) if isinstance(outlets, (list, tuple)) else [outlets]
+    if not any(isinstance(item, AssetAlias) and item.name == alias for item in items):
+        items.append(AssetAlias(name=alias))
+    return items
+
+
 @dataclass(frozen=True)
 class _Video:
     file_id: str
@@ -157,9 +165,7 @@ class HailuoToS3Operator(BaseOperator):
                 raise ValueError(f"s3_extra_args: not boto3 upload arguments: {', '.join(unknown)}")
         build_transfer_config(transfer_config_args)  # bad names or values fail at parse time
         if asset_alias:
-            outlets = kwargs.pop("outlets", None) or []
-            outlets = list(outlets) if isinstance(outlets, (list, tuple)) else [outlets]
-            kwargs["outlets"] = [*outlets, AssetAlias(name=asset_alias)]
+            kwargs["outlets"] = _with_alias(kwargs.get("outlets"), asset_alias)
         super().__init__(**kwargs)
         self.file_id = file_id
         self.video_task_id = video_task_id
@@ -177,6 +183,19 @@ class HailuoToS3Operator(BaseOperator):
         self.asset_alias = asset_alias
         self.progress_interval = progress_interval
         self._transferred: S3TransferResult | None = None
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:  # type: ignore[override]
+        """The alias goes into what ``partial()`` receives: it never runs ``__init__``.
+
+        Otherwise a mapped transfer's serialized DAG has no outlet: the DAG processor never registers
+        the alias, DAGs scheduled on it miss it, and the first transfers to finish race to create its
+        row (on PostgreSQL the loser fails). ``__init__`` later sees the alias already there.
+        """
+        alias = kwargs.get("asset_alias", DEFAULT_ASSET_ALIAS)
+        if alias:
+            kwargs["outlets"] = _with_alias(kwargs.get("outlets"), alias)
+        return super().partial(**kwargs)
 
     # -- inputs ---------------------------------------------------------------------------------
     def _resolve_video(self, hook: HailuoHook) -> _Video:
