@@ -16,22 +16,32 @@ token is the one configured on the api-server (``[hailuo] callback_token``). The
 with Airflow's secrets masker before the URL is built, so logs and the rendered-template view show
 ``.../hailuo/callback/***``. Submissions run in the pool HAILUO_EXAMPLE_POOL (default ``hailuo_api``) to
 stay under MiniMax's requests-per-minute limit. Trigger with e.g. ``{"prompts": ["A red fox in fresh snow [Truck left]"]}``.
+
+The backstop: MiniMax pushes each status once, without retries, so a final push that meets a stopped
+api-server or a 503 is lost. Beside each submission a deferred ``HailuoCallbackBackstopOperator``
+checks the video every HAILUO_EXAMPLE_BACKSTOP_POLL_INTERVAL seconds (default 900: one query per
+video every 15 minutes, in the triggerer) and, once it is final, delivers its final status to the same
+URL. The receiver keeps one event per task and status, so a video whose push arrived is not moved
+twice; one whose push was lost is moved once, by the same downstream DAG. Workers must reach the URL
+(for a private api-server address give the backstop its own ``callback_url`` with the same path).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.sdk import DAG, Param, Variable, task
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_hailuo.callbacks import callback_url_for
+from airflow_provider_hailuo.callbacks.backstop import HailuoCallbackBackstopOperator
 from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperator
 
 POOL = os.environ.get("HAILUO_EXAMPLE_POOL", "hailuo_api")
+BACKSTOP_POLL_INTERVAL = float(os.environ.get("HAILUO_EXAMPLE_BACKSTOP_POLL_INTERVAL", "900"))
 DEFAULT_PROMPTS = [
     "A panda strolls through a bamboo forest, sunlight dappling through the leaves [Tracking shot]",
     "Waves roll onto a black sand beach at dusk [Pull out]",
@@ -74,7 +84,7 @@ with DAG(
         """One mapped submission per prompt."""
         return [str(p) for p in (params or {}).get("prompts") or DEFAULT_PROMPTS]
 
-    HailuoVideoGenerationOperator.partial(
+    submitted = HailuoVideoGenerationOperator.partial(
         task_id="submit_video",
         model="MiniMax-Hailuo-02",
         resolution="768P",
@@ -84,3 +94,12 @@ with DAG(
         # Submit and finish: the callback, not this task, reports the result.
         wait_for_completion=False,
     ).expand(prompt=prompts_to_submit())
+
+    # Finishes videos whose final push was lost; a duplicate (nothing happens) when it arrived.
+    HailuoCallbackBackstopOperator.partial(
+        task_id="backstop",
+        callback_url="{{ hailuo_callback_url(dag_run.conf) }}",
+        poll_interval=BACKSTOP_POLL_INTERVAL,
+        retries=3,
+        retry_delay=timedelta(minutes=5),
+    ).expand(video_task_id=submitted.output)

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from airflow_provider_hailuo.exceptions import HailuoMalformedResponseError
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus, status_from_mapping
 
+from .assets import BACKSTOP_SOURCE, EVENT_SOURCE
 from .tokens import CALLBACK_ROUTE, token_matches
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,6 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 #: Lowercase spellings used in callbacks and in event extras (``Fail`` in the query enum is ``failed``).
 EVENT_STATUS = {VideoStatus.SUCCESS: "success", VideoStatus.FAIL: "failed"}
-EVENT_SOURCE = "minimax_callback"
 
 TokenResolver = Callable[[], Sequence[str]]
 """Returns the tokens currently accepted; empty means "not configured" (every request is refused)."""
@@ -76,7 +76,8 @@ def event_extra(status: VideoGenerationStatus, body: Mapping[str, Any]) -> dict[
         "file_id": status.file_id,
         "video_width": status.video_width,
         "video_height": status.video_height,
-        "source": EVENT_SOURCE,
+        # The backstop marks its deliveries; the mark only labels the event (the dedupe ignores it).
+        "source": BACKSTOP_SOURCE if body.get("source") == BACKSTOP_SOURCE else EVENT_SOURCE,
     }
     size = body.get("bytes", body.get("file_size"))
     if isinstance(size, int) and not isinstance(size, bool) and size > 0:

@@ -20,4 +20,14 @@ Each event's ``extra`` holds ``video_task_id``, ``status``, ``file_id``, ``video
 the same keys as the generation operator's result, so ``HailuoToS3Operator(file_id=extra)`` accepts it.
 """
 
-__all__ = ["HAILUO_VIDEO_ASSET", "HAILUO_VIDEO_ASSET_NAME", "HAILUO_VIDEO_ASSET_URI"]
+#: ``extra["source"]`` of an event: MiniMax's own push, or the backstop's delivery of a push that was lost.
+EVENT_SOURCE = "minimax_callback"
+BACKSTOP_SOURCE = "hailuo_backstop"
+
+__all__ = [
+    "BACKSTOP_SOURCE",
+    "EVENT_SOURCE",
+    "HAILUO_VIDEO_ASSET",
+    "HAILUO_VIDEO_ASSET_NAME",
+    "HAILUO_VIDEO_ASSET_URI",
+]

@@ -24,6 +24,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowCluster
         sandbox_args=["--preparing-seconds", "1", "--queueing-seconds", "1", "--processing-seconds", "4"],
     )
     c.env["HAILUO_EXAMPLE_POLL_INTERVAL"] = "1"
+    c.env["HAILUO_EXAMPLE_BACKSTOP_POLL_INTERVAL"] = "2"
     for extra in (REPO / "dags_examples").glob("*.txt"):
         (c.dags / extra.name).write_bytes(extra.read_bytes())
     try:

@@ -47,6 +47,7 @@ def fresh(cluster: AirflowCluster, **config: Any) -> None:
         "gateway_error_rate": 0.0,
         "gateway_error_methods": ["GET", "POST", "DELETE"],
         "rate_limit_error_rate": 0.0,
+        "drop_final_callback": False,
         "api_keys": [API_KEY],
     }
     cluster.sandbox_config(**{**defaults, **config})
@@ -239,40 +240,72 @@ def test_permanent_errors_fail_fast_with_advice(cluster: AirflowCluster) -> None
     assert cluster.sandbox_stats()["creates"] == 0
 
 
-def test_callbacks_drive_the_downstream_dag(cluster: AirflowCluster) -> None:
-    """The sandbox calls back into the real api-server; the asset event runs hailuo_callback_to_s3."""
-    fresh(cluster, processing_seconds=3)
+def _callback_round(cluster: AirflowCluster) -> dict[str, Any]:
+    """Submit one video through the callback pair; returns its sandbox task once its copy is in S3.
+
+    Whatever way its final status arrived (MiniMax's push or the backstop), the video must end in S3
+    once, with one event on the callback asset, one consumer run and one asset event for the object.
+    """
     consumer = "hailuo_callback_to_s3"
     cluster.wait_for_dag(consumer)
-    runs_before = requests.get(f"{cluster.api}/api/v2/dags/{consumer}/dagRuns", timeout=10).json()[
-        "total_entries"
-    ]
+
+    def consumer_runs() -> list[dict[str, Any]]:
+        return list(
+            requests.get(f"{cluster.api}/api/v2/dags/{consumer}/dagRuns", params={"limit": 100}, timeout=10)
+            .json()
+            .get("dag_runs", [])
+        )
+
+    before = {r["dag_run_id"] for r in consumer_runs()}
     run_id = cluster.trigger(
         "hailuo_callback_submit", conf={"prompts": ["A kite over green hills [Pan left]"]}
     )
-    assert cluster.wait_for_run("hailuo_callback_submit", run_id, timeout=120) == "success"
+    # The submit run ends when its backstop has delivered the final status (or found it delivered).
+    state = cluster.wait_for_run("hailuo_callback_submit", run_id, timeout=180)
+    assert state == "success", failure_report(cluster, "hailuo_callback_submit", run_id)
 
     def consumer_run() -> dict[str, Any] | None:
-        data = requests.get(f"{cluster.api}/api/v2/dags/{consumer}/dagRuns", timeout=10).json()
-        if data["total_entries"] > runs_before:
-            newest = max(data["dag_runs"], key=lambda r: r["run_after"])
-            return newest if newest["state"] in ("success", "failed") else None
-        return None
+        new = [r for r in consumer_runs() if r["dag_run_id"] not in before]
+        return new[0] if new and new[0]["state"] in ("success", "failed") else None
 
     run = wait_until(consumer_run, 180, "the asset-triggered hailuo_callback_to_s3 run")
     assert run["state"] == "success", failure_report(cluster, consumer, run["dag_run_id"])
     stats = cluster.sandbox_stats()
-    assert stats["creates"] == 1 and stats["callbacks_sent"] >= 2 and stats["callback_failures"] == 0
     (task,) = stats["tasks"].values()
+    assert stats["creates"] == 1 and task["file_id"]
     s3 = s3_client(cluster)
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
     stored = [
         k
         for k in keys
-        if task["file_id"]
-        and s3.head_object(Bucket=BUCKET, Key=k)["Metadata"].get("hailuo-file-id") == str(task["file_id"])
+        if s3.head_object(Bucket=BUCKET, Key=k)["Metadata"].get("hailuo-file-id") == str(task["file_id"])
     ]
     assert len(stored) == 1
+    events = requests.get(f"{cluster.api}/api/v2/assets/events", params={"limit": 500}, timeout=10).json()
+    callback_events = [
+        e for e in events["asset_events"] if (e.get("extra") or {}).get("video_task_id") == task["task_id"]
+    ]
+    assert len(callback_events) == 1, callback_events
+    stored_uri = f"s3://{BUCKET}/{stored[0]}"
+    assert [e.get("uri") or e.get("asset_uri") for e in events["asset_events"]].count(stored_uri) == 1
+    assert [r["dag_run_id"] for r in consumer_runs() if r["dag_run_id"] not in before] == [run["dag_run_id"]]
+    return {**task, "event_source": callback_events[0]["extra"].get("source")}
+
+
+def test_callbacks_drive_the_downstream_dag(cluster: AirflowCluster) -> None:
+    """The sandbox calls back into the real api-server; the asset event runs hailuo_callback_to_s3."""
+    fresh(cluster, processing_seconds=3)
+    _callback_round(cluster)
+    stats = cluster.sandbox_stats()
+    assert stats["callbacks_sent"] >= 2 and stats["callback_failures"] == 0
+
+
+def test_lost_final_push_is_delivered_by_the_backstop(cluster: AirflowCluster) -> None:
+    """MiniMax's final push is lost: the backstop finds the video and it still reaches S3, once."""
+    fresh(cluster, processing_seconds=3, drop_final_callback=True)
+    task = _callback_round(cluster)
+    assert cluster.sandbox_stats()["callbacks_dropped"] == 1
+    assert task["event_source"] == "hailuo_backstop"
 
 
 def test_api_key_never_leaks(cluster: AirflowCluster) -> None:
