@@ -21,14 +21,19 @@ Decisions (the API documentation is silent on all of them):
 
   1. at least one of its comma-separated parts is an exact command - then every other part
      must be a command too; or
-  2. every part is at most 20 characters long and *close* to a command: a
+  2. it *starts like* a command: its first English word is the first word of a command
+     (``[Zoom sideways]``, ``[Pan diagonally]``, ``[Tilt a bit]``, ``[zoom-in slowly]``), or its
+     first two Chinese characters begin a command (``[推进一点]``, ``[变焦一下]``). A whole word
+     is needed (``[Panorama]`` is prose), and two characters (``【推荐】`` is prose); or
+  3. every part is at most 20 characters long and *close* to a command: a
      :class:`difflib.SequenceMatcher` ratio of at least 0.6 against the English or Chinese
-     spelling (whitespace removed, case folded), or the bare first word of an English command
-     (``[pan]``, ``[zoom]``).
+     spelling (whitespace removed, case folded).
 
   Anything else is left alone as prose. A bracket judged to be an attempt that does not parse
-  raises :class:`ValueError` naming the closest valid command, because sending it would waste
-  money on a video without the intended move.
+  raises :class:`ValueError` naming the closest valid command (for rule 2, the closest of the
+  commands it starts like), because sending it would waste money on a video without the
+  intended move. Whether that error refuses the request or only warns is the validation's
+  decision: on models without camera commands brackets are prose, so it only warns.
 """
 
 from __future__ import annotations
@@ -96,7 +101,10 @@ _BY_KEY: dict[str, CameraCommand] = {}
 for _command in CAMERA_COMMANDS:
     _BY_KEY[_key(_command.english)] = _command
     _BY_KEY[_key(_command.chinese)] = _command
-_FIRST_WORDS = frozenset(_key(c.english.split()[0]) for c in CAMERA_COMMANDS)
+#: Chinese characters that begin a command must match this many to make an attempt (rule 2).
+_CHINESE_PREFIX_CHARS = 2
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LEADING_LETTERS = re.compile(r"[a-z]+")
 #: normalised key -> spelling to suggest, so a Chinese typo gets a Chinese suggestion.
 _SPELLINGS: dict[str, str] = {}
 for _command in CAMERA_COMMANDS:
@@ -136,13 +144,28 @@ def _similarity(key: str) -> float:
 def _looks_like_command(part: str) -> bool:
     if not part or len(part) > _MAX_PART_CHARS:
         return False
+    return _similarity(_key(part)) >= _SIMILARITY_CUTOFF
+
+
+def _starts_like(part: str) -> list[str]:
+    """The spellings of the commands ``part`` starts like (rule 2), as keys; empty for anything else."""
     key = _key(part)
-    return key in _FIRST_WORDS or _similarity(key) >= _SIMILARITY_CUTOFF
+    if _CJK.match(key):
+        head = key[:_CHINESE_PREFIX_CHARS]
+        if len(head) < _CHINESE_PREFIX_CHARS:
+            return []
+        return [_key(c.chinese) for c in CAMERA_COMMANDS if _key(c.chinese).startswith(head)]
+    words = part.split()
+    word = _LEADING_LETTERS.match(words[0].casefold()) if words else None
+    if word is None or word.end() == 0:
+        return []
+    return [_key(c.english) for c in CAMERA_COMMANDS if c.english.split()[0].casefold() == word.group(0)]
 
 
 def _closest(part: str) -> str:
     key = _key(part)
-    best = max(_SPELLINGS, key=lambda known: difflib.SequenceMatcher(None, key, known).ratio())
+    candidates = _starts_like(part) or list(_SPELLINGS)
+    best = max(candidates, key=lambda known: difflib.SequenceMatcher(None, key, known).ratio())
     return _SPELLINGS[best]
 
 
@@ -163,7 +186,11 @@ def parse_camera_commands(prompt: str) -> list[CameraMove]:
             continue
         parts = [p.strip() for p in _SEPARATORS.split(content)]
         found = [lookup_camera_command(p) if p else None for p in parts]
-        attempted = any(c is not None for c in found) or all(_looks_like_command(p) for p in parts)
+        attempted = (
+            any(c is not None for c in found)
+            or bool(_starts_like(parts[0]))
+            or all(_looks_like_command(p) for p in parts)
+        )
         if not attempted:
             continue
         bracket = match.group(0)

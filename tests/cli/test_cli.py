@@ -213,6 +213,8 @@ def test_dry_run_and_quiet(hailuo: Hailuo, sandbox: Any) -> None:
         (("--prompt", "a cat", "--resolution", "4K"), "resolution"),
         (("--prompt", "a cat", "--duration", "10", "--resolution", "1080P"), "duration"),
         (("--prompt", "a cat [Pan lfet]"), "prompt"),
+        (("--prompt", "a harbour [Zoom sideways]"), "prompt"),
+        (("--prompt", "港口[推进一点点]", "--model", "T2V-01-Director"), "prompt"),
         (("--prompt", "a cat", "--first-frame", "missing.jpg"), "first_frame_image"),
         (("--prompt", "a cat", "--model", "S2V-01"), "subject_reference"),
         (("--prompt", "a cat", "--model", "t2v-01-director"), "model"),

@@ -154,6 +154,35 @@ def test_near_misses_are_attempts_with_a_suggestion_in_the_same_language(
         parse_camera_commands(f"text {bracket} text")
 
 
+@pytest.mark.parametrize(
+    "bracket, family",
+    [
+        ("[Zoom sideways]", ("Zoom in", "Zoom out")),
+        ("[Pan diagonally]", ("Pan left", "Pan right")),
+        ("[Tilt a bit]", ("Tilt up", "Tilt down")),
+        ("[zoom-in slowly]", ("Zoom in",)),
+        ("[Push the door open]", ("Push in",)),
+        ("[Truck along the road]", ("Truck left", "Truck right")),
+        ("[Pedestal]", ("Pedestal up", "Pedestal down")),
+        ("[推进一点]", ("推进",)),
+        ("[推进一点点]", ("推进",)),
+        ("[左摇一下镜头]", ("左摇",)),
+        ("[变焦一下]", ("变焦推近", "变焦拉远")),
+        ("【拉远一些】", ("拉远",)),
+    ],
+)
+def test_a_bracket_that_starts_like_a_command_is_an_attempt(bracket: str, family: tuple[str, ...]) -> None:
+    """Its first word (English) or leading characters (Chinese) begin a command: the move was meant."""
+    with pytest.raises(ValueError) as info:
+        parse_camera_commands(f"A harbour at dawn {bracket} with gulls")
+    message = str(info.value)
+    assert message.startswith(
+        f"prompt: unknown camera command '{bracket[1:-1]}' in '{bracket}'; did you mean "
+    )
+    suggestion = message.split("did you mean '", 1)[1].split("'", 1)[0]
+    assert suggestion in family
+
+
 def test_a_valid_command_makes_the_whole_bracket_an_attempt() -> None:
     with pytest.raises(ValueError, match="unknown camera command 'the sky' in '\\[Pan left, the sky\\]'"):
         parse_camera_commands("[Pan left, the sky]")
@@ -183,6 +212,13 @@ def test_an_empty_part_next_to_a_command_is_refused() -> None:
         "[x]",
         "[Sunset, beach, waves]",
         "【推荐】【热门】",
+        "[Panorama of the bay]",
+        "[Pancakes]",
+        "[Tiltrotor aircraft landing]",
+        "[Statically charged hair]",
+        "[上海外滩的夜景]",
+        "[左边的房子]",
+        "[变化]",
     ],
 )
 def test_plain_prose_in_brackets_is_left_alone(prompt: str) -> None:

@@ -316,6 +316,15 @@ def test_brackets_are_prose_for_models_without_camera_commands() -> None:
         build(model="T2V-01-Director", prompt="A man waves [Shake hands]")
 
 
+@pytest.mark.parametrize("bracket", ["[Zoom sideways]", "[Pan diagonally]", "[Tilt a bit]", "[推进一点点]"])
+def test_a_bracket_starting_like_a_command_is_refused_only_where_commands_are_read(bracket: str) -> None:
+    prompt = f"A harbour at dawn {bracket}"
+    with pytest.raises(ValueError, match=r"^prompt: unknown camera command .*did you mean"):
+        build(model="MiniMax-Hailuo-02", prompt=prompt)
+    with pytest.warns(UserWarning, match="not refused"):  # prose on a model without camera commands
+        assert build(model="T2V-01", prompt=prompt)["prompt"] == prompt
+
+
 def test_empty_callback_url_means_no_callback() -> None:
     assert "callback_url" not in build(prompt=PROMPT, callback_url="  ")
 
