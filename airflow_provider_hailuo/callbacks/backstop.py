@@ -35,6 +35,7 @@ from airflow_provider_hailuo.outcomes import (
 from airflow_provider_hailuo.redaction import redact_callback_url
 from airflow_provider_hailuo.shapes import WaitEvent
 from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
+from airflow_provider_hailuo.validation import validate_video_task_id
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -68,10 +69,10 @@ def _task_id_of(value: Any) -> str:
     """The id itself, or the generation operator's result dict."""
     if isinstance(value, Mapping):
         value = value.get("video_task_id")
-    text = str(value).strip() if value is not None else ""
-    if not text.isdigit():
-        raise AirflowFailException(f"video_task_id: expected a Hailuo task id (digits), got {value!r}")
-    return text
+    try:
+        return validate_video_task_id(value, field="video_task_id")
+    except ValueError as err:
+        raise AirflowFailException(str(err)) from None
 
 
 class HailuoCallbackBackstopOperator(BaseOperator):
