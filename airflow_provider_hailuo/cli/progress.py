@@ -21,7 +21,6 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any, TextIO
 
 __all__ = ["Console", "StatusLine", "TransferProgress", "format_elapsed", "isatty"]
@@ -189,12 +188,7 @@ class StatusLine:
             self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
