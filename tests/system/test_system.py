@@ -271,7 +271,7 @@ def _callback_round(cluster: AirflowCluster) -> dict[str, Any]:
     run = wait_until(consumer_run, 180, "the asset-triggered hailuo_callback_to_s3 run")
     assert run["state"] == "success", failure_report(cluster, consumer, run["dag_run_id"])
     stats = cluster.sandbox_stats()
-    (task,) = stats["tasks"].values()
+    ((task_id, task),) = stats["tasks"].items()
     assert stats["creates"] == 1 and task["file_id"]
     s3 = s3_client(cluster)
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
@@ -283,7 +283,10 @@ def _callback_round(cluster: AirflowCluster) -> dict[str, Any]:
     assert len(stored) == 1
     events = requests.get(f"{cluster.api}/api/v2/assets/events", params={"limit": 500}, timeout=10).json()
     callback_events = [
-        e for e in events["asset_events"] if (e.get("extra") or {}).get("video_task_id") == task["task_id"]
+        e
+        for e in events["asset_events"]
+        if str(e.get("uri") or e.get("asset_uri")).startswith("hailuo://")
+        and (e.get("extra") or {}).get("video_task_id") == task_id
     ]
     assert len(callback_events) == 1, callback_events
     stored_uri = f"s3://{BUCKET}/{stored[0]}"
