@@ -659,6 +659,11 @@ def _worker_main(spec_json: str) -> int:
     raw = json.loads(spec_json)
     task_file = raw.pop("task_ids_file")
     spec = WorkerSpec(**raw, task_ids=json.loads(Path(task_file).read_text()))
+    # A real triggerer has looked up a connection long before: the first lookup in a process takes
+    # seconds on Airflow before 3.3 (it sets up the ORM), more than the smoke run's warm-up.
+    from airflow.providers.common.compat.sdk import BaseHook
+
+    BaseHook.get_connection(CONN_ID)
     result = asyncio.run(_measure(spec))
     print(json.dumps(result), flush=True)
     return 0
@@ -796,8 +801,9 @@ def _run_worker(spec: WorkerSpec, task_file: str, timeout: float) -> dict[str, A
             raise RuntimeError(
                 f"triggerer worker {spec.impl} N={spec.n} failed (exit {proc.returncode}):\n{err.read()[-3000:]}"
             )
-    lines = [line for line in out.splitlines() if line.strip()]
-    return dict(json.loads(lines[-1]))
+    # The result is the last JSON line: Airflow 3.0 logs to stdout too, even after the result.
+    results = [line for line in out.splitlines() if line.startswith("{")]
+    return dict(json.loads(results[-1]))
 
 
 def run_triggerer_scale(

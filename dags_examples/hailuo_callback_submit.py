@@ -34,7 +34,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.sdk import DAG, Param, Variable, task
-from airflow.sdk.log import mask_secret
+
+try:
+    from airflow.sdk.log import mask_secret
+except ImportError:  # Airflow before 3.0.6
+    from airflow.sdk.execution_time.secrets_masker import mask_secret
 
 from airflow_provider_hailuo.callbacks import callback_url_for
 from airflow_provider_hailuo.callbacks.backstop import HailuoCallbackBackstopOperator
