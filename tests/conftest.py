@@ -106,7 +106,10 @@ def sync_dagbag_to_db(bag: object, bundle_name: str = "dags-folder") -> None:
     """Write a DagBag's DAGs to the metadata DB (the API moved between Airflow 3.0 and 3.3)."""
     try:
         from airflow.dag_processing.dagbag import sync_bag_to_db
-    except ImportError:  # Airflow < 3.2
-        bag.sync_to_db(bundle_name, None)  # type: ignore[attr-defined]
-        return
+    except ImportError:
+        try:  # Airflow 3.1
+            from airflow.models.dagbag import sync_bag_to_db  # type: ignore[no-redef]
+        except ImportError:  # Airflow 3.0
+            bag.sync_to_db(bundle_name, None)  # type: ignore[attr-defined]
+            return
     sync_bag_to_db(bag, bundle_name, None)
