@@ -1,17 +1,21 @@
-"""Synthetic MP4 files: a real, parseable header plus a deterministic payload made on the fly.
+"""The sandbox's MP4 files: a real, playable H.264 clip plus a deterministic padding made on the fly.
 
 The sandbox must serve files of any size (several GB, to test streaming transfers) without holding
-them in memory, and tests must be able to prove byte-for-byte equality of what a client stored.
-So a file is a pure function of (seed, width, height, duration, size): the header is built from the
-parameters, and payload byte ``p`` comes from one 1 MiB pseudo-random block per seed, rotated by an
-amount that depends on ``p // 1 MiB`` so that blocks differ (a client that repeats or reorders
-chunks changes the checksum). Producing a slice is a single ``bytes`` slice, i.e. a memcpy, which
-keeps generation far above network speed.
+them in memory, tests must be able to prove byte-for-byte equality of what a client stored, and a
+browser (the Airflow UI's player, the quickstart) must show a moving picture. So a file is a pure
+function of (seed, width, height, duration, size):
 
-The header is a "fast start" layout (``ftyp``, ``moov``, then ``mdat``) with one H.264 video track
-whose ``tkhd``, ``avc1`` sample entry and SPS all carry the requested width and height, so tools
-that probe dimensions (ours, ffprobe, mediainfo) report the resolution the API promised. The frames
-themselves are noise and do not decode.
+* ``ftyp``, ``moov``, then ``mdat`` holding one short H.264 loop committed in ``clips/`` (a few KB per
+  output size, encoded once by ``scripts/make_sandbox_clips.py``). The sample table plays the loop
+  back to back for the whole duration: every repetition is a chunk at the same ``mdat`` offset and
+  starts on an IDR frame, so any duration costs a few bytes of table, not more video;
+* a trailing ``free`` box up to ``size``, whose content is payload byte ``p`` of one 1 MiB
+  pseudo-random block per seed, rotated by an amount that depends on ``p // 1 MiB`` so that blocks
+  differ (a client that repeats or reorders chunks changes the checksum). Players skip ``free``
+  boxes; producing a slice is a single ``bytes`` slice, i.e. a memcpy, far above network speed.
+
+``tkhd``, the ``avc1`` sample entry and the clip's SPS all carry the size, so tools that probe
+dimensions (ours, ffprobe, browsers) report the resolution the API promised.
 """
 
 from __future__ import annotations
@@ -20,14 +24,26 @@ import functools
 import hashlib
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 FPS = 24
 """All MiniMax video models output 24 frames per second."""
+
+LOOP_FRAMES = 48
+"""Frames in each committed clip (2 s): the picture repeats with this period."""
+
+CLIP_DIR = Path(__file__).with_name("clips")
+
+#: Seeded bytes every file carries at least, so two videos never have the same bytes.
+MIN_SEED_BYTES = 32
 
 _BLOCK = 1 << 20
 _MOVIE_TIMESCALE = 1000
 _MAX_U32 = 0xFFFFFFFF
 _IDENTITY_MATRIX = struct.pack(">9i", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000)
+_NAL_IDR, _NAL_SEI, _NAL_SPS, _NAL_PPS = 5, 6, 7, 8
+_HIGH_PROFILES = frozenset({100, 110, 122, 144})
 
 
 def _box(kind: bytes, *parts: bytes) -> bytes:
@@ -39,121 +55,144 @@ def _full_box(kind: bytes, version: int, flags: int, *parts: bytes) -> bytes:
     return _box(kind, struct.pack(">I", (version << 24) | flags), *parts)
 
 
-class _BitWriter:
-    """Big-endian bit packer for the H.264 parameter sets (Exp-Golomb fields)."""
-
-    def __init__(self) -> None:
-        self._bits: list[int] = []
-
-    def u(self, width: int, value: int) -> None:
-        self._bits.extend((value >> (width - 1 - i)) & 1 for i in range(width))
-
-    def ue(self, value: int) -> None:
-        code = value + 1
-        self.u(code.bit_length() * 2 - 1, code)
-
-    def rbsp(self) -> bytes:
-        bits = [*self._bits, 1]  # rbsp_stop_one_bit
-        bits.extend([0] * (-len(bits) % 8))
-        raw = bytes(int("".join(map(str, bits[i : i + 8])), 2) for i in range(0, len(bits), 8))
-        return _emulation_prevention(raw)
+def split_annex_b(stream: bytes) -> list[bytes]:
+    """The NAL units of an Annex B byte stream (start codes removed)."""
+    units: list[bytes] = []
+    pos = stream.find(b"\x00\x00\x01")
+    while pos != -1:
+        start = pos + 3
+        nxt = stream.find(b"\x00\x00\x01", start)
+        end = len(stream) if nxt == -1 else nxt
+        unit = stream[start:end]
+        if nxt != -1:
+            unit = unit.rstrip(b"\x00")  # the next start code's leading zero (4-byte form)
+        if unit:
+            units.append(unit)
+        pos = nxt
+    return units
 
 
-def _emulation_prevention(raw: bytes) -> bytes:
-    out = bytearray()
-    zeros = 0
-    for byte in raw:
-        if zeros >= 2 and byte <= 3:
-            out.append(3)
-            zeros = 0
-        out.append(byte)
-        zeros = zeros + 1 if byte == 0 else 0
-    return bytes(out)
+@dataclass(frozen=True)
+class Clip:
+    """One committed loop: its parameter sets and its frames as MP4 samples (length-prefixed NALs)."""
+
+    sps: bytes
+    pps: bytes
+    samples: tuple[bytes, ...]
+    sync: tuple[bool, ...]
 
 
-_PROFILE_BASELINE = 66
-_CONSTRAINTS = 0xC0  # constrained baseline
-_LEVEL = 40
+def clip_path(width: int, height: int) -> Path:
+    return CLIP_DIR / f"{width}x{height}.h264"
 
 
-def _sps(width: int, height: int) -> bytes:
-    mbs_w = (width + 15) // 16
-    mbs_h = (height + 15) // 16
-    crop_right = (mbs_w * 16 - width) // 2  # 4:2:0 crops in units of 2 pixels
-    crop_bottom = (mbs_h * 16 - height) // 2
-    w = _BitWriter()
-    w.u(8, _PROFILE_BASELINE)
-    w.u(8, _CONSTRAINTS)
-    w.u(8, _LEVEL)
-    w.ue(0)  # seq_parameter_set_id
-    w.ue(0)  # log2_max_frame_num_minus4
-    w.ue(2)  # pic_order_cnt_type
-    w.ue(1)  # max_num_ref_frames
-    w.u(1, 0)  # gaps_in_frame_num_value_allowed_flag
-    w.ue(mbs_w - 1)
-    w.ue(mbs_h - 1)
-    w.u(1, 1)  # frame_mbs_only_flag
-    w.u(1, 1)  # direct_8x8_inference_flag
-    cropping = crop_right > 0 or crop_bottom > 0
-    w.u(1, int(cropping))
-    if cropping:
-        w.ue(0)
-        w.ue(crop_right)
-        w.ue(0)
-        w.ue(crop_bottom)
-    w.u(1, 0)  # vui_parameters_present_flag
-    return b"\x67" + w.rbsp()
+def output_sizes() -> list[tuple[int, int]]:
+    """Every size a sandbox video can have: the v1 catalogue's and the v2 sandbox's output geometry."""
+    from airflow_provider_hailuo.catalogue import RESOLUTION_PIXELS
+    from airflow_provider_hailuo.sandbox.v2.models import all_output_sizes
+
+    return sorted(set(RESOLUTION_PIXELS.values()) | set(all_output_sizes()))
 
 
-def _pps() -> bytes:
-    w = _BitWriter()
-    w.ue(0)  # pic_parameter_set_id
-    w.ue(0)  # seq_parameter_set_id
-    w.u(1, 0)  # entropy_coding_mode_flag (CAVLC)
-    w.u(1, 0)  # bottom_field_pic_order_in_frame_present_flag
-    w.ue(0)  # num_slice_groups_minus1
-    w.ue(0)  # num_ref_idx_l0_default_active_minus1
-    w.ue(0)  # num_ref_idx_l1_default_active_minus1
-    w.u(1, 0)  # weighted_pred_flag
-    w.u(2, 0)  # weighted_bipred_idc
-    w.ue(0)  # pic_init_qp_minus26 (se 0)
-    w.ue(0)  # pic_init_qs_minus26 (se 0)
-    w.ue(0)  # chroma_qp_index_offset (se 0)
-    w.u(1, 1)  # deblocking_filter_control_present_flag
-    w.u(1, 0)  # constrained_intra_pred_flag
-    w.u(1, 0)  # redundant_pic_cnt_present_flag
-    return b"\x68" + w.rbsp()
+def clip_sizes() -> list[tuple[int, int]]:
+    """The output sizes a clip exists for."""
+    sizes = []
+    for path in CLIP_DIR.glob("*.h264"):
+        w, _, h = path.stem.partition("x")
+        sizes.append((int(w), int(h)))
+    return sorted(sizes)
 
 
-def _avcc(width: int, height: int) -> bytes:
-    sps, pps = _sps(width, height), _pps()
-    return _box(
-        b"avcC",
-        bytes([1, _PROFILE_BASELINE, _CONSTRAINTS, _LEVEL, 0xFF, 0xE1]),
-        struct.pack(">H", len(sps)),
-        sps,
+@functools.lru_cache(maxsize=8)
+def load_clip(width: int, height: int) -> Clip:
+    path = clip_path(width, height)
+    if not path.is_file():
+        known = ", ".join(f"{w}x{h}" for w, h in clip_sizes())
+        raise ValueError(f"the sandbox has no clip of {width}x{height}; it has {known}")
+    sps = pps = b""
+    samples: list[bytes] = []
+    sync: list[bool] = []
+    for unit in split_annex_b(path.read_bytes()):
+        kind = unit[0] & 0x1F
+        if kind == _NAL_SPS:
+            sps = unit
+        elif kind == _NAL_PPS:
+            pps = unit
+        elif kind in (1, _NAL_IDR):
+            piece = struct.pack(">I", len(unit)) + unit
+            if unit[1] & 0x80 or not samples:  # first_mb_in_slice == 0 (ue "1"): a new frame
+                samples.append(piece)
+                sync.append(kind == _NAL_IDR)
+            else:  # a further slice of the same frame
+                samples[-1] += piece
+    if not (sps and pps and samples and sync[0]):
+        raise ValueError(f"{path.name} is not an H.264 stream starting with SPS, PPS and an IDR frame")
+    return Clip(sps, pps, tuple(samples), tuple(sync))
+
+
+def _avcc(clip: Clip) -> bytes:
+    profile = clip.sps[1]
+    parts = [
+        bytes([1, profile, clip.sps[2], clip.sps[3], 0xFF, 0xE1]),
+        struct.pack(">H", len(clip.sps)),
+        clip.sps,
         b"\x01",
-        struct.pack(">H", len(pps)),
-        pps,
-    )
+        struct.pack(">H", len(clip.pps)),
+        clip.pps,
+    ]
+    if profile in _HIGH_PROFILES:  # ISO/IEC 14496-15: 4:2:0, 8-bit, no SPS extensions
+        parts.append(bytes([0xFC | 1, 0xF8, 0xF8, 0]))
+    return _box(b"avcC", *parts)
 
 
 def _frame_count(duration_s: float) -> int:
     return max(1, round(duration_s * FPS))
 
 
-def _sample_sizes(payload: int, frames: int) -> list[int]:
-    base, rest = divmod(payload, frames)
-    sizes = [base] * frames
-    sizes[-1] += rest
-    if sizes[-1] > _MAX_U32:
-        raise ValueError("file too large for the synthetic sample table")
-    return sizes
+def _sample_table(clip: Clip, width: int, height: int, frames: int, mdat_payload_at: int) -> bytes:
+    """Samples 0..frames-1 play loop sample ``i % len(loop)``; one chunk per repetition, all at the
+    same offset, the last one shorter when the duration is not a whole number of loops."""
+    loop = len(clip.samples)
+    full, rest = divmod(frames, loop)
+    chunks = full + (1 if rest else 0)
+    stsc_entries = [(1, loop if full else rest, 1)]
+    if full and rest:
+        stsc_entries.append((full + 1, rest, 1))
+    sizes = [len(clip.samples[i % loop]) for i in range(frames)]
+    sync = [i + 1 for i in range(frames) if clip.sync[i % loop]]
+    avc1 = _box(
+        b"avc1",
+        b"\x00" * 6,
+        struct.pack(">H", 1),  # data_reference_index
+        b"\x00" * 16,  # pre_defined, reserved, pre_defined[3]
+        struct.pack(">HH", width, height),
+        struct.pack(">II", 0x00480000, 0x00480000),  # 72 dpi
+        b"\x00" * 4,
+        struct.pack(">H", 1),  # frame_count
+        bytes([14]) + b"Hailuo sandbox".ljust(31, b"\x00"),  # compressorname, Pascal string
+        struct.pack(">Hh", 0x0018, -1),
+        _avcc(clip),
+    )
+    return _box(
+        b"stbl",
+        _full_box(b"stsd", 0, 0, struct.pack(">I", 1), avc1),
+        _full_box(b"stts", 0, 0, struct.pack(">III", 1, frames, 1)),
+        _full_box(b"stss", 0, 0, struct.pack(f">I{len(sync)}I", len(sync), *sync)),
+        _full_box(
+            b"stsc",
+            0,
+            0,
+            struct.pack(">I", len(stsc_entries)),
+            *(struct.pack(">III", *e) for e in stsc_entries),
+        ),
+        _full_box(b"stsz", 0, 0, struct.pack(">II", 0, frames), struct.pack(f">{frames}I", *sizes)),
+        _full_box(b"stco", 0, 0, struct.pack(f">I{chunks}I", chunks, *([mdat_payload_at] * chunks))),
+    )
 
 
-def _moov(width: int, height: int, duration_s: float, payload: int, data_offset: int) -> bytes:
+def _moov(clip: Clip, width: int, height: int, duration_s: float, mdat_payload_at: int) -> bytes:
     frames = _frame_count(duration_s)
-    movie_duration = round(duration_s * _MOVIE_TIMESCALE)
+    movie_duration = round(frames * _MOVIE_TIMESCALE / FPS)
     mvhd = _full_box(
         b"mvhd",
         0,
@@ -185,30 +224,9 @@ def _moov(width: int, height: int, duration_s: float, payload: int, data_offset:
     hdlr = _full_box(b"hdlr", 0, 0, b"\x00" * 4, b"vide", b"\x00" * 12, b"VideoHandler\x00")
     vmhd = _full_box(b"vmhd", 0, 1, b"\x00" * 8)
     dinf = _box(b"dinf", _full_box(b"dref", 0, 0, struct.pack(">I", 1), _full_box(b"url ", 0, 1)))
-    avc1 = _box(
-        b"avc1",
-        b"\x00" * 6,
-        struct.pack(">H", 1),  # data_reference_index
-        b"\x00" * 16,  # pre_defined, reserved, pre_defined[3]
-        struct.pack(">HH", width, height),
-        struct.pack(">II", 0x00480000, 0x00480000),  # 72 dpi
-        b"\x00" * 4,
-        struct.pack(">H", 1),  # frame_count
-        bytes([16]) + b"Hailuo sandbox".ljust(31, b"\x00"),  # compressorname, Pascal string
-        struct.pack(">Hh", 0x0018, -1),
-        _avcc(width, height),
-    )
-    stsd = _full_box(b"stsd", 0, 0, struct.pack(">I", 1), avc1)
-    stts = _full_box(b"stts", 0, 0, struct.pack(">III", 1, frames, 1))
-    stsc = _full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, frames, 1))
-    sizes = _sample_sizes(payload, frames)
-    stsz = _full_box(b"stsz", 0, 0, struct.pack(">II", 0, frames), struct.pack(f">{frames}I", *sizes))
-    stco = _full_box(b"stco", 0, 0, struct.pack(">II", 1, data_offset))
-    stbl = _box(b"stbl", stsd, stts, stsc, stsz, stco)
-    minf = _box(b"minf", vmhd, dinf, stbl)
+    minf = _box(b"minf", vmhd, dinf, _sample_table(clip, width, height, frames, mdat_payload_at))
     mdia = _box(b"mdia", mdhd, hdlr, minf)
-    trak = _box(b"trak", tkhd, mdia)
-    return _box(b"moov", mvhd, trak)
+    return _box(b"moov", mvhd, _box(b"trak", tkhd, mdia))
 
 
 _FTYP = _box(b"ftyp", b"isom", struct.pack(">I", 0x200), b"isom", b"iso2", b"avc1", b"mp41")
@@ -221,32 +239,49 @@ def _check_dimensions(width: int, height: int, duration_s: float) -> None:
         raise ValueError("duration_s must be positive")
 
 
-def mp4_header_size(width: int, height: int, duration_s: float, total_size: int = 0) -> int:
-    """Bytes before the payload; also the smallest valid ``total_size``.
-
-    Files whose ``mdat`` exceeds 4 GiB need a 64-bit box size, 8 bytes more, hence ``total_size``.
-    """
+@functools.lru_cache(maxsize=64)
+def _video_part(width: int, height: int, duration_s: float) -> bytes:
+    """``ftyp`` + ``moov`` + ``mdat``: the playable file, before the padding."""
     _check_dimensions(width, height, duration_s)
-    fixed = len(_FTYP) + len(_moov(width, height, duration_s, 0, 0))
-    return fixed + (16 if total_size - fixed > _MAX_U32 else 8)
+    clip = load_clip(width, height)
+    loop = b"".join(clip.samples)
+    probe = _moov(clip, width, height, duration_s, 0)  # offsets are fixed-width: same length
+    mdat_payload_at = len(_FTYP) + len(probe) + 8
+    moov = _moov(clip, width, height, duration_s, mdat_payload_at)
+    return _FTYP + moov + struct.pack(">I4s", 8 + len(loop), b"mdat") + loop
+
+
+def _free_header_size(video: int, total_size: int) -> int:
+    return 16 if total_size - video > _MAX_U32 else 8
+
+
+def mp4_header_size(width: int, height: int, duration_s: float, total_size: int = 0) -> int:
+    """Bytes before the seeded padding: the video and the ``free`` box's header.
+
+    Files whose padding exceeds 4 GiB need a 64-bit box size, 8 bytes more, hence ``total_size``.
+    """
+    video = len(_video_part(width, height, duration_s))
+    return video + _free_header_size(video, total_size)
+
+
+def mp4_min_size(width: int, height: int, duration_s: float) -> int:
+    """The smallest valid ``total_size``: the header and ``MIN_SEED_BYTES`` of per-video padding."""
+    return mp4_header_size(width, height, duration_s) + MIN_SEED_BYTES
 
 
 @functools.lru_cache(maxsize=64)
 def build_mp4_header(width: int, height: int, duration_s: float, total_size: int) -> bytes:
-    """Everything up to and including the ``mdat`` box header, sized so the file is ``total_size``."""
-    header_size = mp4_header_size(width, height, duration_s, total_size)
-    if total_size < header_size:
-        raise ValueError(f"total_size {total_size} is smaller than the MP4 header ({header_size} bytes)")
-    payload = total_size - header_size
-    moov = _moov(width, height, duration_s, payload, header_size)
-    mdat_box_size = total_size - len(_FTYP) - len(moov)
-    if header_size - len(_FTYP) - len(moov) == 16:
-        mdat = struct.pack(">I4sQ", 1, b"mdat", mdat_box_size)
-    else:
-        mdat = struct.pack(">I4s", mdat_box_size, b"mdat")
-    header = _FTYP + moov + mdat
-    assert len(header) == header_size
-    return header
+    """Everything up to and including the ``free`` box header, sized so the file is ``total_size``."""
+    video = _video_part(width, height, duration_s)
+    minimum = mp4_min_size(width, height, duration_s)
+    if total_size < minimum:
+        raise ValueError(
+            f"total_size {total_size} is smaller than the sandbox MP4's minimum ({minimum} bytes)"
+        )
+    free_size = total_size - len(video)
+    if _free_header_size(len(video), total_size) == 16:
+        return video + struct.pack(">I4sQ", 1, b"free", free_size)
+    return video + struct.pack(">I4s", free_size, b"free")
 
 
 @functools.lru_cache(maxsize=16)

@@ -21,7 +21,7 @@ from airflow_provider_hailuo.catalogue import RESOLUTION_PIXELS
 from .config import SandboxConfig
 from .errors import StatusCode, base_resp
 from .markers import FAIL_MARKER, SENSITIVE_OUTPUT_MARKER, prompt_has_marker
-from .mp4 import mp4_header_size
+from .mp4 import mp4_min_size
 from .v2.state import V2State
 from .validation import VideoRequest
 
@@ -276,7 +276,7 @@ class SandboxState:
         stored = StoredFile(
             file_id=file_id if file_id is not None else self.unique_id(self.files.__contains__),
             task_id=task_id,
-            size=max(video_bytes, mp4_header_size(width, height, duration_s, video_bytes)),
+            size=max(video_bytes, mp4_min_size(width, height, duration_s)),
             width=width,
             height=height,
             duration=duration_s,

@@ -1,19 +1,30 @@
-"""The synthetic MP4s must be structurally valid, exactly sized, range-consistent and fast."""
+"""The sandbox MP4s must play (decoded by FFmpeg through PyAV), be exactly sized, distinct per video,
+range-consistent and fast."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import random
 import struct
 import time
 
+import av
+import av.logging
 import pytest
 
 from airflow_provider_hailuo.catalogue import RESOLUTION_PIXELS
 from airflow_provider_hailuo.sandbox.mp4 import (
+    LOOP_FRAMES,
+    MIN_SEED_BYTES,
     build_mp4_header,
+    clip_path,
+    clip_sizes,
     iter_video_bytes,
+    load_clip,
     mp4_header_size,
+    mp4_min_size,
+    output_sizes,
     read_mp4_dimensions,
 )
 
@@ -71,15 +82,23 @@ class _BitReader:
 
 
 def _sps_dimensions(sps_nal: bytes) -> tuple[int, int]:
-    """Decode a baseline-profile SPS the way a decoder does, crop included."""
+    """Decode an SPS (baseline to high profile, 4:2:0, no scaling lists) the way a decoder does."""
     rbsp = sps_nal[1:].replace(b"\x00\x00\x03", b"\x00\x00")
     r = _BitReader(rbsp)
-    assert r.u(8) == 66
-    r.u(8)
-    r.u(8)
+    profile = r.u(8)
+    r.u(16)  # constraint flags, level
     r.ue()  # sps id
+    if profile in (100, 110, 122, 244, 44, 83, 86, 118, 128):
+        assert r.ue() == 1  # chroma_format_idc 4:2:0
+        r.ue()  # bit_depth_luma_minus8
+        r.ue()  # bit_depth_chroma_minus8
+        r.u(1)  # qpprime_y_zero_transform_bypass
+        assert r.u(1) == 0  # no scaling matrices
     r.ue()  # log2_max_frame_num_minus4
-    assert r.ue() == 2  # poc type
+    poc_type = r.ue()
+    if poc_type == 0:
+        r.ue()
+    assert poc_type != 1
     r.ue()  # max refs
     r.u(1)
     mbs_w = r.ue() + 1
@@ -92,6 +111,27 @@ def _sps_dimensions(sps_nal: bytes) -> tuple[int, int]:
     return mbs_w * 16 - 2 * (left + right), mbs_h * 16 - 2 * (top + bottom)
 
 
+def _table(data: bytes, kind: bytes, fmt: str) -> list[tuple[int, ...]]:
+    """The entries of a sample-table box (entry count after version/flags; stsz has sample_size first)."""
+    at, _ = _find(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl", kind])
+    offset = at + 12 + (4 if kind == b"stsz" else 0)
+    (count,) = struct.unpack_from(">I", data, offset)
+    size = struct.calcsize(fmt)
+    return [struct.unpack_from(fmt, data, offset + 4 + i * size) for i in range(count)]
+
+
+def test_every_output_size_of_the_sandbox_has_a_clip() -> None:
+    assert set(RESOLUTION_PIXELS.values()) <= set(output_sizes())
+    assert (2560, 1440) in output_sizes() and (768, 1344) in output_sizes()  # v2: 2K, 768P 9:16
+    assert clip_sizes() == output_sizes()
+    for width, height in clip_sizes():
+        clip = load_clip(width, height)
+        assert len(clip.samples) == LOOP_FRAMES
+        assert clip.sync[0] and not any(clip.sync[1:])  # one IDR, so a loop restarts cleanly
+        assert _sps_dimensions(clip.sps) == (width, height)
+        assert clip_path(width, height).stat().st_size < 16 * 1024
+
+
 @pytest.mark.parametrize("resolution", sorted(RESOLUTION_PIXELS))
 @pytest.mark.parametrize("duration", [6, 10])
 def test_header_structure_and_dimensions(resolution: str, duration: int) -> None:
@@ -102,7 +142,7 @@ def test_header_structure_and_dimensions(resolution: str, duration: int) -> None
     assert read_mp4_dimensions(header) == (width, height)
 
     top = _boxes(header + b"\x00" * (total - len(header)))
-    assert [kind for kind, _, _ in top] == [b"ftyp", b"moov", b"mdat"]
+    assert [kind for kind, _, _ in top] == [b"ftyp", b"moov", b"mdat", b"free"]
     assert sum(size for _, _, size in top) == total
     assert header[4:12] == b"ftypisom"
 
@@ -114,41 +154,88 @@ def test_header_structure_and_dimensions(resolution: str, duration: int) -> None
     sps = header[avcc_at + 16 : avcc_at + 16 + sps_len]
     assert _sps_dimensions(sps) == (width, height)
 
-    # Sample table: sizes cover the whole mdat payload, which starts right after the header.
-    stsz_at, _ = _find(header, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsz"])
-    _, count = struct.unpack_from(">II", header, stsz_at + 12)
-    assert count == duration * 24
-    sizes = struct.unpack_from(f">{count}I", header, stsz_at + 20)
-    assert sum(sizes) == total - len(header)
-    stco_at, _ = _find(header, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stco"])
-    assert struct.unpack_from(">II", header, stco_at + 12) == (1, len(header))
+    # The loop plays back to back: every frame a sample, a sync sample at each repetition, every
+    # chunk at the mdat payload, and the samples' sizes are exactly that payload.
+    frames = duration * 24
+    sizes = [s for (s,) in _table(header, b"stsz", ">I")]
+    assert len(sizes) == frames
+    assert [s for (s,) in _table(header, b"stss", ">I")] == list(range(1, frames + 1, LOOP_FRAMES))
+    _, mdat_at, mdat_size = top[2]
+    chunks = _table(header, b"stco", ">I")
+    assert chunks == [(mdat_at + 8,)] * (frames // LOOP_FRAMES)
+    assert sum(sizes[:LOOP_FRAMES]) == mdat_size - 8
+    assert _table(header, b"stts", ">II") == [(frames, 1)]
 
     mvhd_at, _ = _find(header, [b"moov", b"mvhd"])
     timescale, movie_duration = struct.unpack_from(">II", header, mvhd_at + 20)
     assert movie_duration / timescale == duration
 
 
+def _decode(data: bytes, size: tuple[int, int]) -> list[bytes]:
+    """The luma plane of every frame as FFmpeg (PyAV) decodes it, failing on any decoder complaint."""
+    level = av.logging.get_level()
+    av.logging.set_level(av.logging.WARNING)  # PyAV forwards nothing by default
+    try:
+        with av.logging.Capture(local=False) as logs, av.open(io.BytesIO(data)) as container:
+            frames = []
+            for frame in container.decode(video=0):
+                assert (frame.width, frame.height) == size
+                frames.append(bytes(frame.planes[0]))
+    finally:
+        av.logging.set_level(level)
+    problems = [entry for entry in logs if entry[0] <= av.logging.WARNING]
+    assert not problems, problems[:5]
+    return frames
+
+
+@pytest.mark.parametrize("size", [*sorted(set(RESOLUTION_PIXELS.values())), (768, 1344), (2912, 1248)])
+def test_the_file_decodes_to_a_moving_picture(size: tuple[int, int]) -> None:
+    width, height = size
+    data = b"".join(iter_video_bytes("play", width, height, 6, 400_000))
+    frames = _decode(data, (width, height))
+    assert len(frames) == 6 * 24
+    assert len(set(frames[:LOOP_FRAMES])) > LOOP_FRAMES // 4, "the picture must move"
+    assert frames[0] == frames[LOOP_FRAMES] == frames[2 * LOOP_FRAMES], "each repetition starts afresh"
+
+
+def test_an_odd_duration_ends_with_a_partial_loop() -> None:
+    data = b"".join(iter_video_bytes("odd", 912, 512, 7.5, 100_000))
+    assert _table(data, b"stsc", ">III") == [(1, LOOP_FRAMES, 1), (4, 36, 1)]
+    assert len(_decode(data, (912, 512))) == 180
+
+
+def test_videos_differ_in_bytes_but_not_in_picture() -> None:
+    a = b"".join(iter_video_bytes("a", 1280, 720, 6, mp4_min_size(1280, 720, 6)))
+    b = b"".join(iter_video_bytes("b", 1280, 720, 6, mp4_min_size(1280, 720, 6)))
+    assert a != b and len(a) == len(b)
+    assert _decode(a, (1280, 720)) == _decode(b, (1280, 720))
+
+
 def test_minimum_size_and_too_small() -> None:
-    minimum = mp4_header_size(1280, 720, 6)
+    minimum = mp4_min_size(1280, 720, 6)
+    assert minimum == mp4_header_size(1280, 720, 6) + MIN_SEED_BYTES
+    assert minimum < 8 * 1024
     header = build_mp4_header(1280, 720, 6, minimum)
-    assert len(header) == minimum
-    assert b"".join(iter_video_bytes("s", 1280, 720, 6, minimum)) == header
-    with pytest.raises(ValueError):
+    whole = b"".join(iter_video_bytes("s", 1280, 720, 6, minimum))
+    assert whole.startswith(header) and len(whole) == minimum
+    with pytest.raises(ValueError, match="minimum"):
         build_mp4_header(1280, 720, 6, minimum - 1)
     with pytest.raises(ValueError):
         list(iter_video_bytes("s", 1280, 720, 6, minimum - 1))
 
 
-def test_files_over_4_gib_use_a_64_bit_mdat_size() -> None:
+def test_a_size_without_a_clip_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"no clip of 700x500.*1280x720"):
+        build_mp4_header(700, 500, 6, 100_000)
+
+
+def test_files_over_4_gib_use_a_64_bit_free_box() -> None:
     total = 5 * (1 << 30) + 123
     header = build_mp4_header(1920, 1080, 6, total)
-    assert header[-16:-8] == struct.pack(">I4s", 1, b"mdat")
-    moov_end = _find(header, [b"moov"])[0] + _find(header, [b"moov"])[1]
-    (mdat_size,) = struct.unpack_from(">Q", header, len(header) - 8)
-    assert moov_end + mdat_size == total
+    assert header[-16:-8] == struct.pack(">I4s", 1, b"free")
+    (free_size,) = struct.unpack_from(">Q", header, len(header) - 8)
+    assert len(header) - 16 + free_size == total
     assert read_mp4_dimensions(header) == (1920, 1080)
-    stco_at, _ = _find(header, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stco"])
-    assert struct.unpack_from(">I", header, stco_at + 16)[0] == len(header)
 
 
 def test_ranges_match_the_whole_file() -> None:

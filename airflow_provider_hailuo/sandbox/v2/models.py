@@ -88,6 +88,11 @@ def output_size(resolution: str, ratio: str) -> tuple[int, int]:
     return _GEOMETRY[resolution][ratio]
 
 
+def all_output_sizes() -> set[tuple[int, int]]:
+    """Every output size (the sandbox ships a playable clip for each)."""
+    return {size for sizes in _GEOMETRY.values() for size in sizes.values()}
+
+
 def ratio_of_size(resolution: str, width: int, height: int) -> str:
     """The table ratio of an output size (exact match first, else the nearest aspect)."""
     for ratio, size in _GEOMETRY[resolution].items():
