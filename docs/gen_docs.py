@@ -553,6 +553,40 @@ def render_sandbox_counters() -> str:
     return _table(("Key", "Meaning"), ((f"`{k}`", SANDBOX_COUNTERS[k]) for k in keys))
 
 
+# -- costs.md -----------------------------------------------------------------------------------------
+
+
+def render_prices() -> str:
+    from airflow_provider_hailuo.pricing import builtin_table, format_money
+
+    def images(row: object) -> str:
+        if row.per_image is None:
+            return "—"
+        return f"first {row.free_images} free, then {format_money(row.per_image, row.currency)} each"
+
+    rows = []
+    for row in builtin_table().rows:
+        if row.per_second is not None:
+            price = f"{format_money(row.per_second, row.currency)} / s"
+        else:
+            price = f"{format_money(row.per_video, row.currency)} per {row.duration} s video"
+        rows.append(
+            (
+                f"`{row.model}`",
+                row.region,
+                row.resolution or "any",
+                price,
+                images(row),
+                "output rate, whole seconds" if row.reference_video else "—",
+                f"{row.source}, {row.date}",
+            )
+        )
+    return _table(
+        ("Model", "Region", "Resolution", "Price", "Reference images", "Reference video", "Source, date"),
+        rows,
+    )
+
+
 # -- driver -------------------------------------------------------------------------------------------
 
 #: page -> block name -> renderer
@@ -571,6 +605,7 @@ PAGES: dict[str, dict[str, Callable[[], str]]] = {
     },
     # The README's tables come from the same rows, so its claims about retries cannot drift from the code.
     "../README.md": {"create-outcomes": render_create_outcomes, "error-summary": render_error_summary},
+    "costs.md": {"prices": render_prices},
     "sandbox.md": {
         "sandbox-config": render_sandbox_config,
         "sandbox-endpoints": render_sandbox_endpoints,
