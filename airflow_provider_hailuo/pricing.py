@@ -29,7 +29,7 @@ MAINLAND = "mainland"
 REGIONS = (INTERNATIONAL, MAINLAND)
 
 _TABLE_PATH = Path(__file__).with_name("prices.json")
-_MAINLAND_HOSTS = ("minimaxi.com", "minimax.cn")
+_MAINLAND_HOSTS = ("minimaxi.com", "minimaxi.chat", "minimax.cn")
 
 
 class PricingConfigError(ValueError):

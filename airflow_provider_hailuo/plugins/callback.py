@@ -1,21 +1,23 @@
-"""Mounts the MiniMax callback receiver in Airflow's api-server at ``/hailuo/callback/<token>``.
+"""The provider's Airflow plugin: the MiniMax callback receiver and, on Airflow 3.1+, the UI pages.
 
-Every Airflow component loads entry-point plugins (scheduler, DAG processor, workers), but only the
-api-server serves ``fastapi_apps``. The app is therefore built on its first request: elsewhere this
-module costs no FastAPI import and no DB-backed objects.
+The callback app is mounted at ``/hailuo`` (``/hailuo/callback/<token>``), the UI app at ``/hailuo-ui``
+with two external views ("Hailuo videos" in the navigation, "Hailuo video" on every task instance).
+Both apps are built on their first request (`LazyApp`): elsewhere this module costs no FastAPI
+import and no DB-backed objects.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowPlugin
 
 from airflow_provider_hailuo.callbacks.tokens import URL_PREFIX
+from airflow_provider_hailuo.plugins.lazy import LazyApp
+from airflow_provider_hailuo.ui import plugin as ui_plugin
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import ASGIApp
 
 
 def build_callback_app() -> ASGIApp:
@@ -27,38 +29,25 @@ def build_callback_app() -> ASGIApp:
     return create_app(AirflowCallbackTokenResolver(), AirflowAssetEventSink())
 
 
-class LazyCallbackApp:
-    """An ASGI app that builds the real one on first use (see the module docstring for why)."""
-
-    def __init__(self) -> None:
-        self._app: ASGIApp | None = None
-        self._lock = threading.Lock()
-
-    def _get(self) -> ASGIApp:
-        if self._app is None:
-            with self._lock:
-                if self._app is None:
-                    self._app = build_callback_app()
-        return self._app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._get()(scope, receive, send)
-
-    def __repr__(self) -> str:
-        return "<MiniMax Hailuo callback app>"
-
-
-callback_app = LazyCallbackApp()
+callback_app = LazyApp(build_callback_app, "MiniMax Hailuo callback app")
 
 
 class HailuoCallbackPlugin(AirflowPlugin):
-    """Receives MiniMax's pushes so DAGs can run on finished videos instead of polling.
+    """Receives MiniMax's pushes so DAGs can run on finished videos instead of polling, and shows the
+    generations in the Airflow UI (Airflow 3.1+).
 
     Configure ``[hailuo] callback_token`` (or the ``callback_token`` extra of the Hailuo connection) and
     give MiniMax ``callback_url_for("https://<public api-server URL>", token)``; see docs/callbacks.md.
+    The UI pages are described in docs/ui.md.
     """
 
     name = "hailuo_callback"
     fastapi_apps: list[Any] = [
         {"app": callback_app, "url_prefix": URL_PREFIX, "name": "MiniMax Hailuo callbacks"},
+        *ui_plugin.fastapi_apps(),
     ]
+    external_views: list[Any] = ui_plugin.plugin_views()
+
+    @classmethod
+    def on_load(cls, *args: Any, **kwargs: Any) -> None:
+        ui_plugin.log_support()
