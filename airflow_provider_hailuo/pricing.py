@@ -290,3 +290,33 @@ def estimate_cost(
         date=row.date,
         region=region,
     )
+
+
+def images_in_payload(payload: Mapping[str, Any]) -> int:
+    """Input images of a v1 create body: first and last frames, and every subject reference image."""
+    count = sum(1 for name in ("first_frame_image", "last_frame_image") if payload.get(name))
+    for ref in payload.get("subject_reference") or ():
+        images = ref.get("image") if isinstance(ref, Mapping) else None
+        count += len(images) if isinstance(images, list) else (1 if images else 0)
+    return count
+
+
+def estimate_request(
+    payload: Mapping[str, Any], *, region: str, table: PriceTable | None = None
+) -> CostEstimate | None:
+    """The estimate of a validated create body; MiniMax's defaults fill what the body leaves out
+    (the model's default resolution, 6 seconds)."""
+    from airflow_provider_hailuo.catalogue import get_model
+
+    model = str(payload.get("model") or "")
+    spec = get_model(model)
+    resolution = payload.get("resolution") or (spec.default_resolution if spec else None)
+    duration = payload.get("duration") or 6
+    return estimate_cost(
+        model,
+        str(resolution) if resolution else None,
+        float(duration),
+        region=region,
+        images=images_in_payload(payload),
+        table=table,
+    )

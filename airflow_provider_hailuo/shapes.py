@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, TypedDict
 
+from typing_extensions import NotRequired
+
 from airflow_provider_hailuo.protocol import VideoGenerationStatus
 
 #: What a wait ended with: the video succeeded, the video failed or the wait failed, or time ran out.
@@ -58,6 +60,9 @@ class VideoResult(VideoFields):
     model: str | None
     resolution: str | None
     duration: int | None
+    #: The generation operator's cost estimate (docs/costs.md); None without a price. Not from the sensor.
+    estimated_cost: NotRequired[float | None]
+    currency: NotRequired[str | None]
 
 
 def video_state(status: VideoGenerationStatus) -> VideoState:

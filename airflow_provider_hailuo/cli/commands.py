@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_hailuo.cli.credentials import billing_target
 from airflow_provider_hailuo.cli.destinations import Destination, check_destination, destination
 from airflow_provider_hailuo.cli.exit_codes import CliError, ExitCode, failure_of
 from airflow_provider_hailuo.cli.fetch import fetch
@@ -134,6 +135,18 @@ def _wait_and_fetch(
     return ExitCode.OK
 
 
+def _estimate(args: argparse.Namespace, payload: dict[str, Any]) -> Any:
+    """The request's cost estimate in the region of the host it would go to (no key needed)."""
+    from airflow_provider_hailuo.price_config import table_for
+    from airflow_provider_hailuo.pricing import PricingConfigError, estimate_request, region_for_host
+
+    host, extra = billing_target(args)
+    try:
+        return estimate_request(payload, region=region_for_host(host), table=table_for(extra, args.conn_id))
+    except PricingConfigError as err:
+        raise CliError(ExitCode.USAGE, f"price table: {err}") from err
+
+
 def cmd_generate(rt: Runtime) -> int:
     """Validate, submit, report the task id at once, then (unless --no-wait) wait and download."""
     from airflow_provider_hailuo.redaction import redact_image_reference
@@ -143,11 +156,19 @@ def cmd_generate(rt: Runtime) -> int:
     summary: dict[str, Any] = {k: payload.get(k) for k in ("model", "resolution", "duration") if k in payload}
     if args.dry_run:
         shown = {k: redact_image_reference(v) for k, v in payload.items()}
+        estimate = _estimate(args, payload)
         if args.json:
-            rt.console.emit_json({"dry_run": True, "payload": shown})
+            cost = estimate.as_dict() if estimate else {"estimated_cost": None, "currency": None}
+            rt.console.emit_json({"dry_run": True, "payload": shown, **cost})
         else:
             rt.console.result("the request is valid; nothing was submitted (--dry-run). Payload:")
             rt.console.result(json.dumps(shown, indent=2, ensure_ascii=False))
+            rt.console.result(
+                f"estimated cost: {estimate}"
+                if estimate
+                else f"estimated cost: unknown (no price for {payload.get('model')}; add one with "
+                "[hailuo] price_table, see docs/costs.md)"
+            )
         return ExitCode.OK
     dest = destination(args)
     if dest.kind == "stdout":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hailuo.cli.exit_codes import CliError, ExitCode, is_not_found
 from airflow_provider_hailuo.regions import DEFAULT_HOST, INTERNATIONAL_HOST
@@ -68,7 +68,7 @@ def make_hook(args: argparse.Namespace, logger: logging.Logger) -> HailuoHook:
             f"no API key: set the {args.api_key_env} environment variable, or use --conn-id ID for an "
             "Airflow connection",
         )
-    host = args.host or (REGIONS[args.region] if args.region else None) or os.environ.get(HOST_ENV)
+    host = _chosen_host(args)
     try:
         base_url = normalise_base_url(host, DEFAULT_HOST)
     except ValueError as err:
@@ -76,3 +76,23 @@ def make_hook(args: argparse.Namespace, logger: logging.Logger) -> HailuoHook:
     group_id = args.group_id or os.environ.get(GROUP_ID_ENV) or None
     settings = HailuoConnectionSettings(key, base_url, group_id, args.request_timeout)
     return HailuoHook(settings=settings, retry_policy=policy, logger=logger)
+
+
+def _chosen_host(args: argparse.Namespace) -> str | None:
+    return args.host or (REGIONS[args.region] if args.region else None) or os.environ.get(HOST_ENV)
+
+
+def billing_target(args: argparse.Namespace) -> tuple[str | None, dict[str, Any]]:
+    """The host a request would go to and the connection's extra (for its ``price_table``), without the
+    key: ``generate --dry-run`` prices a request with no credentials at hand."""
+    if not args.conn_id:
+        return _chosen_host(args) or DEFAULT_HOST, {}
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+
+    try:
+        conn = HailuoHook(args.conn_id).get_connection(args.conn_id)
+    except Exception as err:
+        if is_not_found(err):
+            raise CliError(ExitCode.AUTH, f"Airflow connection {args.conn_id!r} is not defined") from err
+        raise
+    return conn.host or DEFAULT_HOST, dict(conn.extra_dejson or {})

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
+from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
     """Generate a video with MiniMax Hailuo (text, image, first+last frame or subject reference).
 
     Returns (XCom) a small dict: ``video_task_id``, ``status``, ``file_id``, ``video_width``,
-    ``video_height``, ``model``, ``resolution``, ``duration``. Feed it to ``HailuoToS3Operator``.
+    ``video_height``, ``model``, ``resolution``, ``duration``, ``estimated_cost``, ``currency``. Feed it
+    to ``HailuoToS3Operator``.
 
     :param prompt: what the video shows; may hold camera commands such as ``[Push in]`` / ``[推进]``.
     :param model: a MiniMax model name (default ``MiniMax-Hailuo-02``).
@@ -89,6 +91,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
     :param poll_interval: seconds between status checks.
     :param timeout: seconds to wait for the video before failing (the task keeps its id; a retry re-attaches).
     :param aws_conn_id: AWS connection for ``s3://`` images.
+    :param max_estimated_cost: refuse (before submitting) a request whose estimated cost, in the
+        currency of the connection's region, is above this, or that no price row covers (docs/costs.md).
     """
 
     template_fields: Sequence[str] = (
@@ -132,6 +136,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         poll_interval: float = 10.0,
         timeout: timedelta | float | None = DEFAULT_TIMEOUT,
         map_index_template: str | None = DEFAULT_MAP_INDEX_TEMPLATE,
+        max_estimated_cost: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(map_index_template=map_index_template, **kwargs)
@@ -153,6 +158,11 @@ class HailuoVideoGenerationOperator(BaseOperator):
         self.deferrable = deferrable
         self.poll_interval = _seconds(poll_interval, "poll_interval") or 10.0
         self.timeout = _seconds(timeout, "timeout")
+        if max_estimated_cost is not None and (
+            isinstance(max_estimated_cost, bool) or max_estimated_cost < 0
+        ):
+            raise ValueError(f"max_estimated_cost: must be a number >= 0, got {max_estimated_cost!r}")
+        self.max_estimated_cost = max_estimated_cost
 
     @classmethod
     def partial(cls, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -227,13 +237,16 @@ class HailuoVideoGenerationOperator(BaseOperator):
     def _result(self, payload: Mapping[str, Any], event: Mapping[str, Any], status: str) -> VideoResult:
         spec = get_model(str(payload.get("model")))
         model, resolution = payload.get("model"), payload.get("resolution")
-        return video_result(
+        result = video_result(
             dict(event),
             status,
             model=str(model) if model else None,
             resolution=str(resolution) if resolution else (spec.default_resolution if spec else None),
             duration=int(payload.get("duration") or 6),
         )
+        result["estimated_cost"] = payload.get("estimated_cost")
+        result["currency"] = payload.get("currency")
+        return result
 
     def _request_fingerprint(self) -> str:
         """A hash of the request as rendered, images by reference: what a re-attached video must match.
@@ -314,7 +327,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
             context["ti"].xcom_push(key="video_task_id", value=task_id)
             return task_id, status, summary
         payload = self._payload()  # validates (and reads images) only when a video is really submitted
-        summary = self._summary(payload)
+        summary = {**self._summary(payload), **self._estimate(payload)}
         sent_at = time.time()
         try:
             task_id = self.hook.create_video_generation_from_payload(payload)
@@ -393,6 +406,48 @@ class HailuoVideoGenerationOperator(BaseOperator):
             ),
         )
         return self._finish(summary, status_event(final))
+
+    def _estimate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Log the expected bill before submitting and enforce ``max_estimated_cost`` (no money spent yet).
+
+        Returns the estimate's ``estimated_cost`` and ``currency`` (both None without a price) for the result.
+        """
+        from airflow_provider_hailuo.price_config import table_for
+        from airflow_provider_hailuo.pricing import (
+            PricingConfigError,
+            estimate_request,
+            format_money,
+            region_for_host,
+        )
+
+        limit = self.max_estimated_cost
+        try:
+            conn = self.hook.get_connection(self.hailuo_conn_id)
+            table = table_for(conn.extra_dejson or {}, self.hailuo_conn_id)
+            estimate = estimate_request(
+                payload, region=region_for_host(self.hook.settings.base_url), table=table
+            )
+        except PricingConfigError as err:
+            if limit is not None:
+                raise AirflowFailException(f"Cannot check max_estimated_cost: {err}") from err
+            self.log.warning("No cost estimate: %s", err)
+            return {"estimated_cost": None, "currency": None}
+        if estimate is None:
+            message = (
+                f"No price is known for {payload.get('model')} at {payload.get('resolution') or 'its default resolution'}"
+                " (add a row to [hailuo] price_table or the connection's price_table extra; docs/costs.md)"
+            )
+            if limit is not None:
+                raise AirflowFailException(f"{message}: refusing to submit under max_estimated_cost={limit}")
+            self.log.info("%s", message)
+            return {"estimated_cost": None, "currency": None}
+        self.log.info("Estimated cost of this video: %s", estimate)
+        if limit is not None and estimate.amount > Decimal(str(limit)):
+            raise AirflowFailException(
+                f"Estimated cost {format_money(estimate.amount, estimate.currency)} is above "
+                f"max_estimated_cost={limit} {estimate.currency}: not submitted ({estimate.basis})"
+            )
+        return {"estimated_cost": float(estimate.amount), "currency": estimate.currency}
 
     @staticmethod
     def _summary(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -580,3 +580,47 @@ def test_console_script(sandbox: Any, hailuo: Hailuo) -> None:
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["task_id"] == task_id  # stdout is only the JSON: no Airflow log lines
     assert API_KEY not in status.stdout + status.stderr
+
+
+# -- generate --dry-run prices the request (docs/costs.md) ---------------------------------------------
+
+ROWS = json.dumps(
+    [{"model": "MiniMax-Hailuo-02", "resolution": "1080P", "per_second": 0.08, "date": "2026-11-01"}]
+)
+
+
+def test_dry_run_prints_the_estimate_and_sends_nothing(
+    hailuo: Hailuo,
+    sandbox: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIRFLOW__HAILUO__PRICE_TABLE", ROWS)
+    run = hailuo("generate", "--prompt", "a fox", "--resolution", "1080P", "--dry-run")
+    assert run.code == 0, run.err
+    assert "estimated cost: $0.48 (MiniMax-Hailuo-02 1080P: 6 s × $0.08/s; prices of 2026-11-01)" in run.out
+    as_json = hailuo("generate", "--prompt", "a fox", "--resolution", "1080P", "--dry-run", "--json").json()
+    assert (as_json["estimated_cost"], as_json["currency"], as_json["dry_run"]) == (0.48, "USD", True)
+    assert sandbox.stats()["create_calls"] == 0
+
+
+def test_dry_run_says_when_no_price_is_known(hailuo: Hailuo, sandbox: Any) -> None:
+    run = hailuo("generate", "--prompt", "a fox", "--dry-run")
+    assert run.code == 0
+    assert "estimated cost: unknown (no price for MiniMax-Hailuo-02" in run.out
+    assert hailuo("generate", "--prompt", "a fox", "--dry-run", "--json").json()["estimated_cost"] is None
+
+
+def test_mainland_hosts_are_priced_in_cny(hailuo: Hailuo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW__HAILUO__PRICE_TABLE",
+        json.dumps([{"model": "MiniMax-Hailuo-02", "region": "mainland", "per_second": 0.5}]),
+    )
+    run = hailuo("generate", "--prompt", "a fox", "--dry-run", "--json", host=False)  # default host: mainland
+    assert run.code == 0, run.err
+    assert (run.json()["estimated_cost"], run.json()["currency"]) == (3.0, "CNY")
+
+
+def test_a_bad_price_table_is_a_usage_error(hailuo: Hailuo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__HAILUO__PRICE_TABLE", '[{"model": "MiniMax-Hailuo-02", "per_second": "x"}]')
+    run = hailuo("generate", "--prompt", "a fox", "--dry-run")
+    assert run.code == 2 and "row 1: per_second must be a number" in run.err

@@ -47,10 +47,18 @@ def test_sync_path_returns_small_result(sandbox: Any) -> None:
         "model",
         "resolution",
         "duration",
+        "estimated_cost",
+        "currency",
     }
+    assert result["estimated_cost"] is None and result["currency"] is None  # no built-in v1 price
     saved = store.data[STATE_KEY]
     assert saved["video_task_id"] == result["video_task_id"]
-    assert saved["summary"] == {"model": "MiniMax-Hailuo-02", "resolution": "1080P"}
+    assert saved["summary"] == {
+        "model": "MiniMax-Hailuo-02",
+        "resolution": "1080P",
+        "estimated_cost": None,
+        "currency": None,
+    }
     assert len(saved["request"]) == 64 and "panda" not in json.dumps(saved)  # a hash, not the prompt
     ctx["ti"].xcom_push.assert_any_call(key="video_task_id", value=result["video_task_id"])
 
@@ -233,9 +241,14 @@ def test_execute_complete_success() -> None:
         "video_width": 1366,
         "video_height": 768,
     }
-    result = op().execute_complete(
-        {}, event, payload_summary={"model": "MiniMax-Hailuo-02", "resolution": "768P", "duration": 6}
-    )
+    summary = {
+        "model": "MiniMax-Hailuo-02",
+        "resolution": "768P",
+        "duration": 6,
+        "estimated_cost": 0.28,  # estimated before deferring, carried through the trigger's return
+        "currency": "USD",
+    }
+    result = op().execute_complete({}, event, payload_summary=summary)
     assert result == {
         "video_task_id": "1",
         "status": "Success",
@@ -245,6 +258,8 @@ def test_execute_complete_success() -> None:
         "model": "MiniMax-Hailuo-02",
         "resolution": "768P",
         "duration": 6,
+        "estimated_cost": 0.28,
+        "currency": "USD",
     }
 
 

@@ -145,3 +145,22 @@ def test_the_connection_extra_wins_over_the_option(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("AIRFLOW__HAILUO__PRICE_TABLE", "[{]")
     with pytest.raises(PricingConfigError, match=r"^\[hailuo\] price_table: not valid JSON"):
         table_for()
+
+
+def test_a_create_body_is_priced_with_minimax_defaults() -> None:
+    from airflow_provider_hailuo.pricing import estimate_request, images_in_payload
+
+    table = price_table([('[{"model": "MiniMax-Hailuo-02", "per_second": 0.05}]', "test")])
+    body = {"model": "MiniMax-Hailuo-02", "prompt": "p"}  # no resolution, no duration: 768P, 6 s
+    estimate = estimate_request(body, region="international", table=table)
+    assert estimate is not None and estimate.amount == Decimal("0.30") and "768P" in estimate.basis
+    assert (
+        images_in_payload(
+            {
+                "first_frame_image": "data:...",
+                "last_frame_image": "https://x/y.png",
+                "subject_reference": [{"type": "character", "image": ["a", "b"]}],
+            }
+        )
+        == 4
+    )
