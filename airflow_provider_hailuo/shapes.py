@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, TypedDict
 
-from typing_extensions import NotRequired
-
 from airflow_provider_hailuo.protocol import VideoGenerationStatus
 
 #: What a wait ended with: the video succeeded, the video failed or the wait failed, or time ran out.
@@ -49,7 +47,14 @@ class WaitEvent(VideoFields):
     message: str
 
 
-class VideoResult(VideoFields):
+class _CostFields(TypedDict, total=False):
+    """The generation operator's cost estimate (docs/costs.md); None without a price. Not from the sensor."""
+
+    estimated_cost: float | None
+    currency: str | None
+
+
+class VideoResult(VideoFields, _CostFields):
     """What the generation operator and the sensor return (XCom), and ``HailuoToS3Operator`` reads.
 
     ``status`` is ``Success``, or ``Submitted`` without waiting. ``model``, ``resolution`` and
@@ -60,9 +65,6 @@ class VideoResult(VideoFields):
     model: str | None
     resolution: str | None
     duration: int | None
-    #: The generation operator's cost estimate (docs/costs.md); None without a price. Not from the sensor.
-    estimated_cost: NotRequired[float | None]
-    currency: NotRequired[str | None]
 
 
 def video_state(status: VideoGenerationStatus) -> VideoState:

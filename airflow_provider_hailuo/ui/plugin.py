@@ -28,16 +28,17 @@ log = logging.getLogger(__name__)
 
 
 def _airflow_version() -> tuple[int, int, int]:
+    import re
     from importlib.metadata import PackageNotFoundError, version
-
-    from packaging.version import Version
 
     for dist in ("apache-airflow-core", "apache-airflow"):
         try:
-            parsed = Version(version(dist))
+            found = re.match(r"(\d+)\.(\d+)\.(\d+)", version(dist))
         except PackageNotFoundError:
             continue
-        return parsed.major, parsed.minor, parsed.micro
+        if found:
+            major, minor, micro = (int(part) for part in found.groups())
+            return major, minor, micro
     return (0, 0, 0)
 
 
