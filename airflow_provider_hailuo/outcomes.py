@@ -19,7 +19,7 @@ from airflow_provider_hailuo.exceptions import (
     api_error_from_code,
 )
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
-from airflow_provider_hailuo.shapes import WaitEvent, WaitOutcome
+from airflow_provider_hailuo.shapes import WaitEvent, WaitOutcome, video_fields
 
 #: The statuses an event may carry; ``validate_event`` rejects anything else.
 TRIGGER_EVENT_STATUSES = frozenset({"success", "error", "timeout"})
@@ -33,12 +33,9 @@ def status_event(status: VideoGenerationStatus) -> WaitEvent:
     """The one small event for a terminal status (the trigger's, and the sync waits' equivalent)."""
     ok = status.status is VideoStatus.SUCCESS
     return {
+        **video_fields(status),
         "status": "success" if ok else "error",
         "reason": None if ok else REASON_TASK_FAILED,
-        "video_task_id": status.video_task_id,
-        "file_id": status.file_id,
-        "video_width": status.video_width,
-        "video_height": status.video_height,
         "error_code": status.error_code,
         "message": (
             f"Hailuo video task {status.video_task_id} succeeded"

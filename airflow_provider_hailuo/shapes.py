@@ -67,13 +67,19 @@ class VideoResult(VideoFields, _CostFields):
     duration: int | None
 
 
-def video_state(status: VideoGenerationStatus) -> VideoState:
+def video_fields(status: VideoGenerationStatus) -> VideoFields:
     return {
         "video_task_id": status.video_task_id,
-        "status": status.status.value,
         "file_id": status.file_id,
         "video_width": status.video_width,
         "video_height": status.video_height,
+    }
+
+
+def video_state(status: VideoGenerationStatus) -> VideoState:
+    return {
+        **video_fields(status),
+        "status": status.status.value,
         "error_code": status.error_code,
         "error_message": status.error_message,
     }

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from airflow_provider_hailuo.exceptions import HailuoMalformedResponseError
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus, status_from_mapping
+from airflow_provider_hailuo.shapes import video_fields
 
 from .assets import BACKSTOP_SOURCE, EVENT_SOURCE
 from .tokens import CALLBACK_ROUTE, token_matches
@@ -71,11 +72,8 @@ class InMemoryEventSink:
 def event_extra(status: VideoGenerationStatus, body: Mapping[str, Any]) -> dict[str, Any]:
     """The asset event's ``extra``: the keys of the operator's result, so downstream code reads either."""
     extra: dict[str, Any] = {
-        "video_task_id": status.video_task_id,
+        **video_fields(status),
         "status": EVENT_STATUS[status.status],
-        "file_id": status.file_id,
-        "video_width": status.video_width,
-        "video_height": status.video_height,
         # The backstop marks its deliveries; the mark only labels the event (the dedupe ignores it).
         "source": BACKSTOP_SOURCE if body.get("source") == BACKSTOP_SOURCE else EVENT_SOURCE,
     }

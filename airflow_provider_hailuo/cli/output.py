@@ -21,16 +21,15 @@ __all__ = ["print_fetched", "report", "status_doc"]
 
 def status_doc(status: VideoGenerationStatus) -> dict[str, Any]:
     """A task's status as the ``--json`` document of ``status`` (and the head of ``generate``'s)."""
-    return {
+    from airflow_provider_hailuo.shapes import video_state
+
+    doc: dict[str, Any] = {
         "task_id": status.video_task_id,
-        "status": status.status.value,
-        "file_id": status.file_id,
-        "video_width": status.video_width,
-        "video_height": status.video_height,
-        "error_code": status.error_code,
-        "error_message": status.error_message,
+        **video_state(status),
         "trace_id": status.trace_id,
     }
+    del doc["video_task_id"]  # the command line's own name for it, kept for scripts that read it
+    return doc
 
 
 def print_fetched(rt: Runtime, fetched: dict[str, Any]) -> None:
