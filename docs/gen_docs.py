@@ -489,7 +489,7 @@ SANDBOX_COUNTERS: dict[str, str] = {
     "callbacks_sent": "Status pushes delivered (HTTP 2xx).",
     "callback_failures": "Status pushes that failed.",
     "callbacks_dropped": "Final status pushes lost on purpose by `drop_final_callback`.",
-    "injected_faults": "Faults injected, by kind (`gateway_error`, `rate_limit`, `rpm_limit`, `slow`, ...).",
+    "injected_faults": "Faults injected, by kind (`gateway_error`, `rate_limit`, `rpm_limit`, `slow`, `outage`, ...).",
     "errors_by_code": "Business errors answered, by `status_code`.",
     "creates_by_prompt": "Tasks created per prompt text: a prompt counted twice was paid twice.",
     "created_tasks": "Every created task: id, model, mode, prompt, resolution, duration.",

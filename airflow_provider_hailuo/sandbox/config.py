@@ -21,6 +21,11 @@ ENV_PREFIX = "HAILUO_SANDBOX_"
 """Prefix of the environment variables read by ``python -m airflow_provider_hailuo.sandbox``."""
 
 
+#: What an outage can answer ("mixed" cycles through the others), and the endpoints it can hit.
+OUTAGE_ANSWERS = ("gateway", "unavailable", "rate_limit", "token_limit", "garbled", "unknown_status", "mixed")
+OUTAGE_ENDPOINTS = ("create", "query", "retrieve")
+
+
 class ConfigError(ValueError):
     """A setting has an unknown name, the wrong type or an out-of-range value."""
 
@@ -108,6 +113,29 @@ class SandboxConfig:
         metadata=_doc(
             "Fraction (0-1) of /v1 answers replaced by HTTP 200 with base_resp 1002 (rate limit), and "
             "of /v2 answers by HTTP 429 (1002). Decided before the endpoint runs."
+        ),
+    )
+    outage_seconds: float = field(
+        default=0.0,
+        metadata=_doc(
+            "Length of an outage: from the first call it hits, every call to an endpoint in "
+            "outage_endpoints gets outage_answer instead of its answer, for this many seconds. 0: none. "
+            "Setting it (or outage_answer) again, or POST /sandbox/reset, starts a new outage."
+        ),
+    )
+    outage_answer: str = field(
+        default="gateway",
+        metadata=_doc(
+            "What an outage answers: gateway (HTTP 502 HTML page), unavailable (HTTP 503), rate_limit "
+            "(base_resp 1002), token_limit (base_resp 1039), garbled (HTTP 200, a JSON content type and "
+            "a body that is not JSON), unknown_status (a query reports status 'Unknown', as MiniMax's own "
+            "CLI expects it may; other endpoints answer as usual), or mixed (each of these in turn)."
+        ),
+    )
+    outage_endpoints: tuple[str, ...] = field(
+        default=("query",),
+        metadata=_doc(
+            "Endpoints an outage hits: any of create, query, retrieve. A faulted create creates nothing."
         ),
     )
     fault_seed: int | None = field(
@@ -296,6 +324,15 @@ class SandboxConfig:
             "v2_create_502_after_commit_rate",
         ):
             _require(0.0 <= getattr(self, name) <= 1.0, f"{name} must be between 0 and 1")
+        _require(self.outage_seconds >= 0, "outage_seconds must be >= 0")
+        _require(
+            self.outage_answer in OUTAGE_ANSWERS,
+            f"outage_answer must be one of {', '.join(OUTAGE_ANSWERS)}",
+        )
+        _require(
+            set(self.outage_endpoints) <= set(OUTAGE_ENDPOINTS),
+            f"outage_endpoints must be among {', '.join(OUTAGE_ENDPOINTS)}",
+        )
         _require(self.video_bytes >= 0, "video_bytes must be >= 0")
         _require(self.rate_limit_rpm is None or self.rate_limit_rpm >= 0, "rate_limit_rpm must be >= 0")
         _require(

@@ -24,6 +24,7 @@ class StatusCode(IntEnum):
     INSUFFICIENT_BALANCE = 1008
     SENSITIVE_INPUT = 1026
     SENSITIVE_OUTPUT = 1027
+    TOKEN_LIMIT = 1039
     INVALID_PARAMS = 2013
     INVALID_API_KEY = 2049
 
@@ -37,6 +38,7 @@ DEFAULT_MESSAGES: dict[StatusCode, str] = {
     StatusCode.INSUFFICIENT_BALANCE: "insufficient balance",
     StatusCode.SENSITIVE_INPUT: "input new_sensitive",
     StatusCode.SENSITIVE_OUTPUT: "output new_sensitive",
+    StatusCode.TOKEN_LIMIT: "token limit exceeded(TPM), please retry later",
     StatusCode.INVALID_PARAMS: "invalid params",
     StatusCode.INVALID_API_KEY: "invalid api key",
 }

@@ -133,6 +133,10 @@ def _counter_for(request: web.Request) -> str | None:
     return None
 
 
+#: Counter name -> the endpoint name an outage is configured with.
+_ENDPOINTS = {"create_calls": "create", "queries": "query", "retrieves": "retrieve"}
+
+
 @web.middleware
 async def _api_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -150,14 +154,29 @@ async def _api_middleware(
         state.injected_faults["slow"] += 1
         await asyncio.sleep(config.slow_seconds)
     response: web.StreamResponse
-    if request.method in config.gateway_error_methods and state.draw_fault(config.gateway_error_rate):
-        state.injected_faults["gateway_error"] += 1
+    outage = state.outage_answer(_ENDPOINTS.get(counter or "", ""), time.monotonic())
+    if outage is not None:
+        state.injected_faults["outage"] += 1
+    if outage == "gateway" or (
+        outage is None
+        and request.method in config.gateway_error_methods
+        and state.draw_fault(config.gateway_error_rate)
+    ):
+        if outage is None:
+            state.injected_faults["gateway_error"] += 1
         response = web.Response(status=502, text=GATEWAY_HTML, content_type="text/html")
-    elif state.draw_fault(config.rate_limit_error_rate):
-        state.injected_faults["rate_limit"] += 1
-        state.errors_by_code[StatusCode.RATE_LIMIT] += 1
-        message = DEFAULT_MESSAGES[StatusCode.RATE_LIMIT]
-        response = web.json_response(_api_error_body(request.path, request, StatusCode.RATE_LIMIT, message))
+    elif outage == "unavailable":
+        response = web.Response(status=503, text="Service Temporarily Unavailable", content_type="text/plain")
+    elif outage == "garbled":
+        response = web.Response(status=200, text='{"base_resp": {"status_co', content_type="application/json")
+    elif outage in ("rate_limit", "token_limit") or (
+        outage is None and state.draw_fault(config.rate_limit_error_rate)
+    ):
+        code = StatusCode.TOKEN_LIMIT if outage == "token_limit" else StatusCode.RATE_LIMIT
+        if outage is None:
+            state.injected_faults["rate_limit"] += 1
+        state.errors_by_code[code] += 1
+        response = web.json_response(_api_error_body(request.path, request, code, DEFAULT_MESSAGES[code]))
     else:
         try:
             response = await handler(request)
@@ -167,8 +186,22 @@ async def _api_middleware(
         except web.HTTPException as exc:
             exc.headers["Trace-Id"] = trace_id
             raise
+        if outage == "unknown_status":
+            response = _with_unknown_status(response)
     response.headers["Trace-Id"] = trace_id
     return response
+
+
+def _with_unknown_status(response: web.StreamResponse) -> web.StreamResponse:
+    """A task's query answer with its status replaced by ``Unknown`` (other answers unchanged)."""
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes):
+        return response
+    data = json.loads(body)
+    if not isinstance(data, dict) or "status" not in data or data.get("base_resp", {}).get("status_code"):
+        return response
+    data.update(status="Unknown", file_id="", video_width=0, video_height=0)
+    return web.json_response(data)
 
 
 # -- /v1 endpoints ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from airflow_provider_hailuo.catalogue import RESOLUTION_PIXELS
 
-from .config import SandboxConfig
+from .config import OUTAGE_ANSWERS, SandboxConfig
 from .errors import StatusCode, base_resp
 from .markers import FAIL_MARKER, SENSITIVE_OUTPUT_MARKER, prompt_has_marker
 from .mp4 import mp4_min_size
@@ -161,6 +161,8 @@ class SandboxState:
     callbacks_received: list[dict[str, Any]] = field(default_factory=list)
     cut_counts: Counter[int] = field(default_factory=Counter)
     rpm_window: deque[float] = field(default_factory=deque)
+    #: The outage in progress: the settings that started it, its start (monotonic), answers given.
+    outage: tuple[float, str, float, int] | None = None
     _fault_rng: random.Random = field(default_factory=random.Random)
     _fault_seed_used: int | None = None
     _ids: random.Random = field(default_factory=random.SystemRandom)
@@ -182,6 +184,7 @@ class SandboxState:
         self.cut_counts.clear()
         self.rpm_window.clear()
         self.v2.reset()
+        self.outage = None
         self._reseed()
 
     # -- faults ---------------------------------------------------------------------------------
@@ -197,6 +200,22 @@ class SandboxState:
         if rate <= 0.0:
             return False
         return self._fault_rng.random() < rate
+
+    def outage_answer(self, endpoint: str, now_mono: float) -> str | None:
+        """The fault this call gets from the configured outage, or None when no outage hits it."""
+        config = self.config
+        if config.outage_seconds <= 0 or endpoint not in config.outage_endpoints:
+            return None
+        if self.outage is None or self.outage[:2] != (config.outage_seconds, config.outage_answer):
+            self.outage = (config.outage_seconds, config.outage_answer, now_mono, 0)
+        seconds, answer, started, count = self.outage
+        if now_mono - started >= seconds:
+            return None
+        self.outage = (seconds, answer, started, count + 1)
+        if answer == "mixed":
+            kinds = [kind for kind in OUTAGE_ANSWERS if kind != "mixed"]
+            return kinds[count % len(kinds)]
+        return answer
 
     def rpm_exceeded(self, now_mono: float) -> bool:
         """Sliding 60 s window over accepted create calls."""

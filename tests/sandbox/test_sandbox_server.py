@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -686,6 +687,53 @@ def test_fault_seed_makes_faults_reproducible(api: requests.Session) -> None:
     first = run()
     assert first == run()
     assert {502, 1002, 2013} <= set(first)
+
+
+def test_outage_answers_each_fault_for_its_duration_then_recovers(
+    sandbox: SandboxServer, api: requests.Session
+) -> None:
+    """An outage starts at the first call it hits, answers its fault for outage_seconds, then ends."""
+    task_id = create(api, sandbox, T2V)["task_id"]
+    url = f"{sandbox.url}/v1/query/video_generation?task_id={task_id}"
+    seen = {}
+    for kind in ("gateway", "unavailable", "rate_limit", "token_limit", "garbled", "unknown_status"):
+        sandbox.config.outage_answer = kind
+        sandbox.config.outage_seconds = 0.4
+        response = api.get(url, timeout=5)
+        seen[kind] = (response.status_code, response.headers["Content-Type"].split(";")[0], response.text)
+        time.sleep(0.45)
+        assert api.get(url, timeout=5).json()["base_resp"]["status_code"] == 0, kind  # over
+        sandbox.config.outage_seconds = 0
+    assert seen["gateway"][0] == 502 and "<html>" in seen["gateway"][2]
+    assert seen["unavailable"][0] == 503
+    assert json.loads(seen["rate_limit"][2])["base_resp"]["status_code"] == 1002
+    assert json.loads(seen["token_limit"][2])["base_resp"]["status_code"] == 1039
+    assert seen["garbled"][0] == 200 and seen["garbled"][1] == "application/json"
+    with pytest.raises(ValueError):
+        json.loads(seen["garbled"][2])
+    unknown = json.loads(seen["unknown_status"][2])
+    assert unknown["status"] == "Unknown" and unknown["task_id"] == task_id
+    assert unknown["base_resp"]["status_code"] == 0
+    assert sandbox.stats()["injected_faults"]["outage"] == 6
+
+
+def test_outage_hits_only_its_endpoints_and_mixed_cycles_through_faults(
+    sandbox: SandboxServer, api: requests.Session
+) -> None:
+    sandbox.config.outage_answer = "mixed"
+    sandbox.config.outage_seconds = 30
+    task_id = create(api, sandbox, T2V)["task_id"]  # creates are not hit by default: queries only
+    answers = [
+        api.get(f"{sandbox.url}/v1/query/video_generation?task_id={task_id}", timeout=5) for _ in range(6)
+    ]
+    assert {r.status_code for r in answers} == {200, 502, 503}
+    assert sandbox.stats()["creates"] == 1 and sandbox.stats()["injected_faults"]["outage"] == 6
+    sandbox.config.outage_endpoints = ("create",)
+    response = api.post(f"{sandbox.url}/v1/video_generation", json=T2V, timeout=5)
+    assert response.status_code != 200 or response.json()["base_resp"]["status_code"] != 0
+    assert sandbox.stats()["creates"] == 1  # a faulted create creates nothing
+    for bad in ({"outage_answer": "meteor"}, {"outage_endpoints": ["download"]}, {"outage_seconds": -1}):
+        assert requests.post(f"{sandbox.url}/sandbox/config", json=bad, timeout=5).status_code == 400
 
 
 def test_slow_seconds_only_slows_the_api(sandbox: SandboxServer, api: requests.Session) -> None:
