@@ -20,6 +20,7 @@ from airflow_provider_hailuo.exceptions import (
 )
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
 from airflow_provider_hailuo.shapes import WaitEvent, WaitOutcome, video_fields
+from airflow_provider_hailuo.waiting import sensor_call
 
 #: The statuses an event may carry; ``validate_event`` rejects anything else.
 TRIGGER_EVENT_STATUSES = frozenset({"success", "error", "timeout"})
@@ -87,8 +88,11 @@ def validate_event(event: Any) -> WaitEvent:
     return event  # type: ignore[return-value]
 
 
-def failure_for_event(event: WaitEvent) -> HailuoError:
-    """Turn an ``error``/``timeout`` event into the exception that tells the user what to do."""
+def failure_for_event(event: WaitEvent, *, retry_reattaches: bool = True) -> HailuoError:
+    """Turn an ``error``/``timeout`` event into the exception that tells the user what to do.
+
+    ``retry_reattaches``: whether a retry of the task finds this video again (see ``raise_for_airflow``).
+    """
     task_id = str(event.get("video_task_id"))
     code = event.get("error_code")
     message = str(event.get("message") or "")
@@ -100,7 +104,9 @@ def failure_for_event(event: WaitEvent) -> HailuoError:
             api_error_from_code(code, message, video_task_id=task_id, call=Call.QUERY)
             if isinstance(code, int) and code
             else HailuoError(
-                f"{message}. The video may still finish; a retry re-attaches to it.", video_task_id=task_id
+                f"{message}. The video may still finish"
+                + ("; a retry re-attaches to it." if retry_reattaches else "."),
+                video_task_id=task_id,
             )
         )
         if not (isinstance(code, int) and code):
@@ -115,8 +121,21 @@ def failure_for_event(event: WaitEvent) -> HailuoError:
     )
 
 
-def raise_for_airflow(err: HailuoError) -> NoReturn:
-    """Permanent errors end the task without Airflow retries; transient ones let retries happen."""
+def raise_for_airflow(err: HailuoError, *, retry_reattaches: bool = True) -> NoReturn:
+    """Permanent errors end the task without Airflow retries; transient ones let retries happen.
+
+    ``retry_reattaches=False`` says a retry could not find the video this try submitted (Airflow
+    before 3.3 has no task state store): a wait that failed or timed out then ends the task for good,
+    naming the video and the sensor call that picks it up, because the retry would pay for a new one.
+    A video that itself failed is not a lost wait: a retry submitting a new one is what it needs.
+    """
     if err.permanent:
         raise AirflowFailException(str(err)) from err
+    if not retry_reattaches and err.video_task_id and not isinstance(err, HailuoVideoGenerationFailedError):
+        task_id = err.video_task_id
+        raise AirflowFailException(
+            f"{err} Not retrying: this Airflow has no task state store (it arrived in 3.3), so a retry could "
+            f"not re-attach to Hailuo video task {task_id} and would pay for a new video. The video may "
+            f"still finish: pick it up with {sensor_call(task_id)}."
+        ) from err
     raise err

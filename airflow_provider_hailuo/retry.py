@@ -108,6 +108,3 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
-
-#: How many transient failures in a row a long wait (trigger, sensor, sync poll) tolerates.
-MAX_CONSECUTIVE_POLL_FAILURES = 10

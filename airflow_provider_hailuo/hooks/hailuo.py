@@ -422,7 +422,12 @@ class HailuoHook(BaseHook):
         timeout: float | None = None,
         on_status: Callable[[VideoGenerationStatus, float], None] | None = None,
     ) -> VideoGenerationStatus:
-        """Poll until Success or Fail (returned, not raised) or the deadline (``HailuoWaitTimeoutError``)."""
+        """Poll until Success or Fail (returned, not raised) or the deadline (``HailuoWaitTimeoutError``).
+
+        Outages are sat out until the deadline (:mod:`airflow_provider_hailuo.waiting`); only an answer
+        waiting cannot change (a bad key, moderation, an unknown task) is raised before it. Status
+        changes and outages are logged once each; ``on_status`` is called on each status change.
+        """
         from airflow_provider_hailuo.waiting import StatusWatcher
 
         watcher = StatusWatcher(
@@ -430,16 +435,20 @@ class HailuoHook(BaseHook):
         )
         while True:
             try:
-                # One attempt per poll: the watcher is the retry loop here, as in the trigger, so transient
-                # failures are bounded once and the deadline is checked between them.
+                # One attempt per poll: the watcher is the retry loop here, as in the trigger, so only the
+                # deadline ends a wait through an outage, and the deadline is checked between polls.
                 status = self.get_video_generation_once(video_task_id)
             except HailuoError as err:
-                watcher.record_failure(err)
-                self.log.warning("Checking Hailuo task %s failed, will retry: %s", video_task_id, err)
+                line = watcher.record_failure(err)
+                if line:
+                    self.log.warning("%s", line)
                 watcher.check_deadline()
                 time.sleep(watcher.next_delay(err))
                 continue
-            changed = watcher.record(status)
+            changed = status.status != watcher.last_status
+            line = watcher.record(status)
+            if line:
+                self.log.info("%s", line)
             if changed and on_status is not None:
                 on_status(status, watcher.elapsed)
             if status.is_terminal:

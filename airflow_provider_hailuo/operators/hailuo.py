@@ -36,6 +36,7 @@ from airflow_provider_hailuo.request import prepare_video_generation_payload
 from airflow_provider_hailuo.retry import ambiguous_create_message, create_may_have_happened
 from airflow_provider_hailuo.shapes import VideoResult, video_result
 from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
+from airflow_provider_hailuo.waiting import ends_wait, sensor_call
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -59,6 +60,11 @@ _REQUEST_FIELDS = (
 #: Shown for each mapped instance in the UI instead of a bare index.
 DEFAULT_MAP_INDEX_TEMPLATE = "{{ task.map_index_label }}"
 DEFAULT_TIMEOUT = 3600.0
+
+
+def _has_state_store(context: Context) -> bool:
+    """The task state store (Airflow 3.3+) is what lets a retry re-attach instead of paying again."""
+    return context.get("task_state_store") is not None  # type: ignore[call-overload]
 
 
 def _seconds(value: timedelta | float | int | None, name: str) -> float | None:
@@ -317,8 +323,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
         store = context.get("task_state_store")  # type: ignore[call-overload]
         if store is None:
             self.log.warning(
-                "This Airflow has no task state store (it arrived in 3.3): if this task fails after submitting, "
-                "a retry submits a new video instead of re-attaching."
+                "This Airflow has no task state store (it arrived in 3.3): a retry could not re-attach to the "
+                "video this try submits, so a failed or timed-out wait ends the task without retries."
             )
         fingerprint = self._request_fingerprint()
         reattached = self._reattach(store, fingerprint)
@@ -348,8 +354,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
             # Without the record a retry could not re-attach and would pay for a second video.
             raise AirflowFailException(
                 f"Hailuo video task {task_id} was submitted (and is billed) but could not be recorded ({err}). "
-                "Not retrying, to avoid paying for a second video: wait for it with "
-                f"HailuoVideoGenerationSensor(video_task_id='{task_id}')."
+                f"Not retrying, to avoid paying for a second video: wait for it with {sensor_call(task_id)}."
             ) from err
         return task_id, None, summary
 
@@ -357,55 +362,52 @@ class HailuoVideoGenerationOperator(BaseOperator):
         try:
             return self._execute(context)
         except HailuoError as err:
-            raise_for_airflow(err)
-            raise  # pragma: no cover
+            raise_for_airflow(err, retry_reattaches=_has_state_store(context))
 
     def _execute(self, context: Context) -> VideoResult:
         task_id, status, summary = self._submit_or_reattach(context)
         self.log.info(
-            "Hailuo video task %s: model %s, %s, %s s. Track it with HailuoVideoGenerationSensor(video_task_id='%s').",
+            "Hailuo video task %s: model %s, %s, %s s. Track it with %s.",
             task_id,
             summary.get("model"),
             summary.get("resolution", "default resolution"),
             summary.get("duration", 6),
-            task_id,
+            sensor_call(task_id),
         )
         if not self.wait_for_completion:
             return self._result(summary, {"video_task_id": task_id}, "Submitted")
-        if status is None or not status.is_terminal:
-            try:
-                status = self.hook.get_video_generation(task_id)
-            except HailuoError as err:
-                if err.permanent:
-                    raise
-                self.log.warning("First status check of %s failed (%s); waiting anyway", task_id, err)
-                status = None
         if status is not None and status.is_terminal:
             return self._finish(summary, status_event(status))
-        if self.deferrable:
-            end_time = time.time() + self.timeout if self.timeout else None
-            backstop = timedelta(seconds=(self.timeout or 7 * 86400) + self.poll_interval + 60)
-            self.defer(
-                trigger=HailuoVideoGenerationTrigger(
-                    video_task_id=task_id,
-                    hailuo_conn_id=self.hailuo_conn_id,
-                    poll_interval=self.poll_interval,
-                    end_time=end_time,
-                    started_at=time.time(),
-                ),
-                method_name="execute_complete",
-                kwargs={"payload_summary": summary},
-                timeout=backstop,
+        if not self.deferrable:
+            final = self.hook.wait_for_video_generation(
+                task_id, poll_interval=self.poll_interval, timeout=self.timeout
             )
-        final = self.hook.wait_for_video_generation(
-            task_id,
-            poll_interval=self.poll_interval,
-            timeout=self.timeout,
-            on_status=lambda s, elapsed: self.log.info(
-                "Hailuo task %s is %s after %.0fs", s.video_task_id, s.status.value, elapsed
+            return self._finish(summary, status_event(final))
+        if status is None:  # one look first: a video that is already done needs no trip to the triggerer
+            try:
+                status = self.hook.get_video_generation_once(task_id)
+            except HailuoError as err:
+                if ends_wait(err):
+                    raise
+                self.log.warning(
+                    "First status check of %s failed (%s); the trigger keeps trying", task_id, err
+                )
+            if status is not None and status.is_terminal:
+                return self._finish(summary, status_event(status))
+        end_time = time.time() + self.timeout if self.timeout else None
+        backstop = timedelta(seconds=(self.timeout or 7 * 86400) + self.poll_interval + 60)
+        self.defer(
+            trigger=HailuoVideoGenerationTrigger(
+                video_task_id=task_id,
+                hailuo_conn_id=self.hailuo_conn_id,
+                poll_interval=self.poll_interval,
+                end_time=end_time,
+                started_at=time.time(),
             ),
+            method_name="execute_complete",
+            kwargs={"payload_summary": summary},
+            timeout=backstop,
         )
-        return self._finish(summary, status_event(final))
 
     def _estimate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Log the expected bill before submitting and enforce ``max_estimated_cost`` (no money spent yet).
@@ -454,7 +456,9 @@ class HailuoVideoGenerationOperator(BaseOperator):
         """What execute_complete needs from the payload, without prompts or images (kept out of the DB)."""
         return {k: payload[k] for k in ("model", "resolution", "duration") if k in payload}
 
-    def _finish(self, payload: Mapping[str, Any], event: Mapping[str, Any]) -> VideoResult:
+    def _finish(
+        self, payload: Mapping[str, Any], event: Mapping[str, Any], retry_reattaches: bool = True
+    ) -> VideoResult:
         event = validate_event(dict(event))
         if event["status"] == "success":
             self.log.info(
@@ -465,7 +469,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 event.get("video_height"),
             )
             return self._result(payload, event, VideoStatus.SUCCESS.value)
-        raise failure_for_event(event)
+        raise failure_for_event(event, retry_reattaches=retry_reattaches)
 
     def execute_complete(
         self,
@@ -473,8 +477,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
         event: dict[str, Any] | None = None,
         payload_summary: dict[str, Any] | None = None,
     ) -> VideoResult:
+        reattaches = _has_state_store(context)
         try:
-            return self._finish(payload_summary or {"model": self.model}, validate_event(event))
+            return self._finish(payload_summary or {"model": self.model}, validate_event(event), reattaches)
         except HailuoError as err:
-            raise_for_airflow(err)
-            raise  # pragma: no cover
+            raise_for_airflow(err, retry_reattaches=reattaches)

@@ -33,6 +33,7 @@ from airflow_provider_hailuo.outcomes import (
 from airflow_provider_hailuo.protocol import VideoStatus
 from airflow_provider_hailuo.shapes import VideoResult, WaitEvent, video_result
 from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
+from airflow_provider_hailuo.waiting import StatusWatcher
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -104,16 +105,26 @@ class HailuoVideoGenerationSensor(BaseSensorOperator):
             timeout=timedelta(seconds=timeout + float(self.poke_interval) + 60) if timeout else None,
         )
 
+    @cached_property
+    def _watcher(self) -> StatusWatcher:
+        """The wait policy across the pokes of one run; the sensor's own ``timeout`` is the deadline."""
+        return StatusWatcher(_task_id_of(self.video_task_id), poll_interval=float(self.poke_interval))
+
     def poke(self, context: Context) -> PokeReturnValue | bool:
         task_id = _task_id_of(self.video_task_id)
         try:
-            status = self.hook.get_video_generation(task_id)
+            status = self.hook.get_video_generation_once(task_id)
         except HailuoError as err:
-            if err.permanent:
-                raise_for_airflow(err)
-            self.log.warning("Checking Hailuo task %s failed (%s); will check again", task_id, err)
+            try:
+                line = self._watcher.record_failure(err)
+            except HailuoError:
+                raise_for_airflow(err)  # an answer waiting cannot change (a bad key, an unknown task)
+            if line:
+                self.log.warning("%s", line)
             return False
-        self.log.info("Hailuo task %s is %s", task_id, status.status.value)
+        line = self._watcher.record(status)
+        if line:
+            self.log.info("%s", line)
         if not status.is_terminal:
             return False
         event = validate_event(status_event(status))

@@ -79,15 +79,19 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
 
     async def _poll(self) -> AsyncIterator[TriggerEvent]:
         hook = self._hook()
-        watcher = StatusWatcher(self.video_task_id, poll_interval=self.poll_interval, end_time=self.end_time)
-        watcher.started_at = self.started_at
+        watcher = StatusWatcher(
+            self.video_task_id,
+            poll_interval=self.poll_interval,
+            end_time=self.end_time,
+            started_at=self.started_at,
+        )
         while True:
             try:
                 status = await hook.aget_video_generation_once(self.video_task_id)
-            except HailuoError as err:
+            except Exception as err:
                 try:
-                    watcher.record_failure(err)
-                except HailuoError:
+                    line = watcher.record_failure(err)
+                except HailuoError:  # an answer waiting cannot change: a bad key, moderation, no such task
                     yield TriggerEvent(
                         error_event(
                             self.video_task_id,
@@ -98,39 +102,31 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                         )
                     )
                     return
-                self.log.warning(
-                    "Polling Hailuo task %s failed (%s in a row), will retry: %s",
-                    self.video_task_id,
-                    watcher.consecutive_failures,
-                    err,
-                )
+                except Exception:  # a bug must end the wait with a clear event, not hang
+                    # Labelled as a failed *wait*: the video itself may be fine, and a retry re-attaches
+                    # to it instead of being told that MiniMax failed the video.
+                    yield TriggerEvent(
+                        error_event(
+                            self.video_task_id,
+                            "error",
+                            scrub(
+                                f"Hailuo video task {self.video_task_id}: unexpected error while polling: {err!r}"
+                            ),
+                            None,
+                            REASON_POLLING_FAILED,
+                        )
+                    )
+                    return
+                if line:
+                    self.log.warning("%s", line)
                 if watcher.deadline_passed:
                     yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
                     return
                 await asyncio.sleep(watcher.next_delay(err))
                 continue
-            except Exception as err:  # an unexpected bug must end the wait with a clear event, not hang
-                # Labelled as a failed *wait*: the video itself may be fine, and a retry re-attaches to it
-                # instead of being told that MiniMax failed the video.
-                yield TriggerEvent(
-                    error_event(
-                        self.video_task_id,
-                        "error",
-                        scrub(
-                            f"Hailuo video task {self.video_task_id}: unexpected error while polling: {err!r}"
-                        ),
-                        None,
-                        REASON_POLLING_FAILED,
-                    )
-                )
-                return
-            if watcher.record(status):
-                self.log.info(
-                    "Hailuo task %s is %s after %.0fs",
-                    self.video_task_id,
-                    status.status.value,
-                    watcher.elapsed,
-                )
+            line = watcher.record(status)
+            if line:
+                self.log.info("%s", line)
             if status.is_terminal:
                 yield TriggerEvent(status_event(status))
                 return

@@ -22,6 +22,20 @@ class CrashAfterSubmitOperator(HailuoVideoGenerationOperator):
         return result
 
 
+class WithoutStateStoreOperator(HailuoVideoGenerationOperator):
+    """Runs as on Airflow 3.0-3.2, whose task context has no task state store."""
+
+    def execute(self, context: Any) -> Any:
+        return super().execute(_without_store(context))
+
+    def execute_complete(self, context: Any, event: Any = None, payload_summary: Any = None) -> Any:
+        return super().execute_complete(_without_store(context), event, payload_summary)
+
+
+def _without_store(context: Any) -> dict[str, Any]:
+    return {key: context[key] for key in context if key != "task_state_store"}
+
+
 FIRST = png_data_url(640, 360)
 LAST = png_data_url(640, 360)
 FACE = png_data_url(400, 400)
@@ -90,6 +104,23 @@ for deferrable in (False, True):
             **COMMON,
         )
     globals()[f"reattach_{suffix}"] = dag
+
+    for store, operator_class in (
+        ("with_store", HailuoVideoGenerationOperator),
+        ("without_store", WithoutStateStoreOperator),
+    ):
+        # The wait times out (the test makes the video take longer than `timeout`); one retry follows.
+        with DAG(f"hailuo_lost_wait_{store}_{suffix}", schedule=None, start_date=START, catchup=False) as dag:
+            operator_class(
+                task_id="wait_times_out",
+                prompt="a video that must be paid for once",
+                deferrable=deferrable,
+                poll_interval=0.1,
+                timeout=1.2,
+                retries=1,
+                retry_delay=timedelta(seconds=0),
+            )
+        globals()[f"lost_wait_{store}_{suffix}"] = dag
 
 with DAG("hailuo_failures", schedule=None, start_date=START, catchup=False) as failures_dag:
     HailuoVideoGenerationOperator(

@@ -13,6 +13,7 @@ import requests
 
 from airflow_provider_hailuo.error_codes import CreateOutcome
 from airflow_provider_hailuo.exceptions import (
+    HailuoAPIError,
     HailuoAuthenticationError,
     HailuoConfigurationError,
     HailuoError,
@@ -318,19 +319,24 @@ def test_user_agent_names_provider_on_every_call(sandbox: Any, monkeypatch: pyte
     assert sent == [f"airflow-provider-hailuo/{__version__}"] * 2
 
 
-def test_sync_wait_bounds_transient_failures_once(sandbox: Any) -> None:
-    from airflow_provider_hailuo.exceptions import HailuoHTTPError
-    from airflow_provider_hailuo.retry import MAX_CONSECUTIVE_POLL_FAILURES
+def test_sync_wait_polls_once_per_round_until_its_deadline(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gateway that never recovers ends the wait at its deadline, with one query per poll (no inner
+    retry loop multiplying them) and a timeout that names the outage."""
+    from airflow_provider_hailuo.exceptions import HailuoWaitTimeoutError
 
     hook = hook_for(sandbox)
     task_id = hook.create_video_generation_from_payload(PAYLOAD)
+    polls = []
+    real = hook.get_video_generation_once
+    monkeypatch.setattr(hook, "get_video_generation_once", lambda t: polls.append(t) or real(t))
     before = sandbox.stats()["queries"]
     sandbox.config.gateway_error_rate = 1.0
     sandbox.config.fault_seed = 1
-    with pytest.raises(HailuoHTTPError):
-        hook.wait_for_video_generation(task_id, poll_interval=0.01, timeout=120)
-    # One query per poll: the watcher's bound, not the watcher's bound times the per-call retries.
-    assert sandbox.stats()["queries"] - before == MAX_CONSECUTIVE_POLL_FAILURES
+    with pytest.raises(HailuoWaitTimeoutError, match="MiniMax unreachable since"):
+        hook.wait_for_video_generation(task_id, poll_interval=0.05, timeout=1)
+    assert len(polls) > 10 and sandbox.stats()["queries"] - before == len(polls)
 
 
 def test_download_resumes_after_cut_and_refreshes_expired_url(sandbox: Any, capsys: Any) -> None:
@@ -461,3 +467,36 @@ async def test_async_path_honours_proxy_environment(sandbox: Any, monkeypatch: p
         server.close()
         await close_shared_client_session()
     assert seen and seen[0].startswith(f"GET {sandbox.url}/v1/query/video_generation".encode())
+
+
+# -- the sync wait (operator without deferral, the CLI) -------------------------------------------------
+def test_sync_wait_outlasts_more_than_ten_failed_polls_in_a_row(sandbox: Any, capsys: Any) -> None:
+    """With a fast backoff, ten 502s in a row used to end the wait; only the deadline may end it now."""
+    hook = hook_for(sandbox)
+    task_id = hook.create_video_generation_from_payload(PAYLOAD)
+    sandbox.config.outage_answer = "gateway"
+    sandbox.config.outage_seconds = 1.5
+    final = hook.wait_for_video_generation(task_id, poll_interval=0.05, timeout=30)
+    assert final.status is VideoStatus.SUCCESS
+    assert sandbox.stats()["injected_faults"]["outage"] > 10
+    text = capsys.readouterr().out
+    assert text.count("MiniMax unreachable since") == 1 and text.count("reachable again") == 1
+    assert text.count("HTTP 502") <= 2  # one line per state change, not one per failed poll
+
+
+@pytest.mark.parametrize(
+    ("key", "task", "code"),
+    [
+        ("sandbox-other-region-key", None, 2049),
+        ("nope", None, 1004),
+        ("sandbox-key", "100000000000001", 2013),
+    ],
+)
+def test_sync_wait_ends_at_once_on_a_permanent_answer(
+    sandbox: Any, key: str, task: str | None, code: int
+) -> None:
+    task_id = task or hook_for(sandbox).create_video_generation_from_payload(PAYLOAD)
+    before = sandbox.stats()["queries"]
+    with pytest.raises(HailuoAPIError) as info:
+        hook_for(sandbox, key).wait_for_video_generation(task_id, poll_interval=0.05, timeout=30)
+    assert info.value.code == code and sandbox.stats()["queries"] - before == 1

@@ -216,7 +216,7 @@ def test_without_state_store_warns(sandbox: Any, capsys: Any) -> None:
 )
 def test_execute_complete_validates_event(event: Any, exc: type[BaseException]) -> None:
     with pytest.raises(exc):
-        op().execute_complete({}, event)
+        op().execute_complete(context(FakeStore()), event)
 
 
 def test_polling_failure_is_not_reported_as_a_failed_video() -> None:
@@ -228,7 +228,7 @@ def test_polling_failure_is_not_reported_as_a_failed_video() -> None:
         "message": "m",
     }
     with pytest.raises(HailuoError) as info:
-        op().execute_complete({}, event)
+        op().execute_complete(context(FakeStore()), event)
     assert not isinstance(info.value, HailuoVideoGenerationFailedError)
     assert info.value.retryable and "re-attaches" in str(info.value)
 
@@ -390,3 +390,77 @@ def test_hook_errors_never_show_the_key(sandbox: Any) -> None:
 
         HailuoHook(settings=HailuoConnectionSettings("secret-key-123", sandbox.url)).get_video_generation("1")
     assert "secret-key-123" not in str(info.value)
+
+
+def test_sync_wait_outlasts_an_outage_of_every_transient_kind(sandbox: Any, capsys: Any) -> None:
+    sandbox.config.outage_answer = "mixed"
+    sandbox.config.outage_seconds = 2.0
+    result = op(poll_interval=0.05, timeout=30).execute(context(FakeStore()))
+    assert result["status"] == "Success" and result["file_id"]
+    assert sandbox.stats()["creates"] == 1 and sandbox.stats()["injected_faults"]["outage"] >= 20
+    assert capsys.readouterr().out.count("MiniMax unreachable since") == 1
+
+
+# -- Airflow before 3.3: no task state store, so a retry could not re-attach -----------------------
+LOST_WAITS = [
+    {
+        "status": "timeout",
+        "video_task_id": "7",
+        "message": "Hailuo video task 7 did not finish before the deadline",
+    },
+    {"status": "error", "reason": "polling_failed", "video_task_id": "7", "error_code": None, "message": "m"},
+]
+
+
+@pytest.mark.parametrize("event", LOST_WAITS, ids=["timeout", "polling_failed"])
+def test_a_lost_wait_without_state_store_is_final_and_names_the_sensor_call(event: dict[str, Any]) -> None:
+    with pytest.raises(AirflowFailException) as info:
+        op().execute_complete(context(None), dict(event))
+    text = str(info.value)
+    assert 'HailuoVideoGenerationSensor(video_task_id="7")' in text and "Not retrying" in text
+    assert "re-attaches" not in text  # it cannot, here
+    # With the store (Airflow 3.3+) the same event stays retryable: the retry re-attaches, paying nothing.
+    with pytest.raises(HailuoError) as retryable:
+        op().execute_complete(context(FakeStore()), dict(event))
+    assert not isinstance(retryable.value, AirflowFailException) and retryable.value.retryable
+
+
+def test_a_failed_video_without_state_store_stays_retryable() -> None:
+    """MiniMax failed the video itself (no reason): a retry paying for a new one is what the user wants."""
+    event = {
+        "status": "error",
+        "reason": "task_failed",
+        "video_task_id": "7",
+        "error_code": None,
+        "message": "x",
+    }
+    with pytest.raises(HailuoVideoGenerationFailedError):
+        op().execute_complete(context(None), event)
+
+
+def test_sync_wait_timeout_without_state_store_is_final(sandbox: Any) -> None:
+    sandbox.config.processing_seconds = 30
+    with pytest.raises(AirflowFailException) as info:
+        op(timeout=0.3).execute(context(None))
+    (task_id,) = sandbox.stats()["tasks"]
+    assert f'HailuoVideoGenerationSensor(video_task_id="{task_id}")' in str(info.value)
+    assert "did not finish before the deadline" in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", ["sync", "deferrable"])
+@pytest.mark.parametrize("store", ["with_store", "without_store"])
+def test_dag_timed_out_wait_is_never_followed_by_a_paid_resubmission(
+    sandbox: Any, airflow_db: None, suffix: str, store: str
+) -> None:
+    """The first try's wait times out with the video still processing. With a task state store the
+    retry re-attaches and succeeds; without one (Airflow 3.0-3.2) the task fails for good, naming the
+    video. Either way MiniMax sees one create."""
+    sandbox.config.processing_seconds = 2.0
+    dag = load_dag_file(DAG_FILE, f"hailuo_lost_wait_{store}_{suffix}")
+    dag_run = dag.test()  # type: ignore[attr-defined]
+    (ti,) = dag_run.get_task_instances()
+    assert sandbox.stats()["creates"] == 1
+    if store == "with_store" and airflow_has_task_state_store():
+        assert dag_run.state == "success" and ti.try_number == 2
+    else:
+        assert dag_run.state == "failed" and ti.try_number == 1

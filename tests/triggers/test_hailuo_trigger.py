@@ -132,3 +132,76 @@ async def test_many_triggers_share_one_session(sandbox: Any, monkeypatch: pytest
 async def test_trigger_on_kill_says_no_cancel(capsys: Any) -> None:
     await HailuoVideoGenerationTrigger("42").on_kill()
     assert "no cancel endpoint" in capsys.readouterr().out
+
+
+# -- outages: the wait's own deadline decides, not a count of failed polls ----------------------------
+async def test_trigger_outlasts_an_outage_of_every_transient_kind_inside_its_deadline(
+    sandbox: Any, capsys: Any
+) -> None:
+    """A scaled-down two-minute outage (about 40 poll intervals of 502/503 pages, 1002, 1039, garbled
+    bodies and status Unknown) ends in success, logged as one outage rather than a line per poll."""
+    import time
+
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+
+    task_id = HailuoHook().create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": "x"})
+    sandbox.config.outage_answer = "mixed"
+    sandbox.config.outage_seconds = 2.0
+    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05, end_time=time.time() + 30))
+    assert event["status"] == "success" and event["file_id"] and event["video_task_id"] == task_id
+    assert sandbox.stats()["injected_faults"]["outage"] >= 20
+    out = capsys.readouterr().out
+    assert out.count("MiniMax unreachable since") == 1 and out.count("reachable again") == 1
+    assert out.count("is Success after") == 1
+    await close_shared_client_session()
+
+
+async def test_trigger_keeps_waiting_through_an_unknown_status(sandbox: Any, capsys: Any) -> None:
+    import time
+
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+
+    task_id = HailuoHook().create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": "x"})
+    sandbox.config.outage_answer = "unknown_status"
+    sandbox.config.outage_seconds = 1.0
+    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05, end_time=time.time() + 30))
+    assert event["status"] == "success" and sandbox.stats()["injected_faults"]["outage"] >= 5
+    assert "unknown video task status 'Unknown'" in capsys.readouterr().out
+    await close_shared_client_session()
+
+
+async def test_trigger_timeout_during_an_outage_says_since_when(sandbox: Any) -> None:
+    import time
+
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+
+    task_id = HailuoHook().create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": "x"})
+    sandbox.config.outage_answer = "gateway"
+    sandbox.config.outage_seconds = 60
+    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05, end_time=time.time() + 1))
+    assert event["status"] == "timeout" and task_id in event["message"]
+    assert (
+        "MiniMax unreachable since" in event["message"] and "failed polls, last: HTTP 502" in event["message"]
+    )
+    await close_shared_client_session()
+
+
+@pytest.mark.parametrize("key", ["bad-key", "sandbox-other-region-key"])
+async def test_trigger_bad_key_ends_the_wait_at_once(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    import json
+
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook, clear_connection_cache
+
+    task_id = HailuoHook().create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": "x"})
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HAILUO_DEFAULT",
+        json.dumps({"conn_type": "hailuo", "host": sandbox.url, "password": key}),
+    )
+    clear_connection_cache()
+    before = sandbox.stats()["queries"]
+    event = await _run(HailuoVideoGenerationTrigger(task_id, poll_interval=0.05))
+    assert event["status"] == "error" and event["error_code"] in (1004, 2049)
+    assert sandbox.stats()["queries"] - before == 1
+    await close_shared_client_session()
