@@ -371,11 +371,8 @@ def render_error_summary() -> str:
 
 def render_retry_policy() -> str:
     from airflow_provider_hailuo.exceptions import HailuoHTTPError
-    from airflow_provider_hailuo.retry import (
-        DEFAULT_RETRY_POLICY,
-        MAX_CONSECUTIVE_POLL_FAILURES,
-        is_retryable,
-    )
+    from airflow_provider_hailuo.retry import DEFAULT_RETRY_POLICY, is_retryable
+    from airflow_provider_hailuo.waiting import WAIT_ENDING_CODES, WAIT_ENDING_HTTP_STATUSES
 
     probes = (400, 401, 403, 404, 408, 409, 429, 500, 501, 502, 503, 504)
     retried = [s for s in probes if is_retryable(HailuoHTTPError("x", http_status=s), idempotent=True)]
@@ -392,8 +389,15 @@ def render_retry_policy() -> str:
         ("HTTP statuses retried (status, file and download-URL calls)", ", ".join(map(str, retried))),
         ("HTTP statuses after which the create call is repeated", ", ".join(map(str, create_safe)) or "none"),
         (
-            "Transient failures in a row tolerated while waiting for a video (trigger, sensor, sync wait)",
-            str(MAX_CONSECUTIVE_POLL_FAILURES),
+            "Transient failures while waiting for a video (trigger, sensor, sync wait, CLI)",
+            "tolerated until the wait's own deadline; backoff capped at the poll interval",
+        ),
+        (
+            "Answers that end a wait before its deadline",
+            "codes "
+            + ", ".join(map(str, sorted(WAIT_ENDING_CODES)))
+            + "; HTTP "
+            + ", ".join(map(str, sorted(WAIT_ENDING_HTTP_STATUSES))),
         ),
     ]
     return _table(("Setting", "Value"), rows)
