@@ -475,7 +475,7 @@ def test_sync_wait_outlasts_more_than_ten_failed_polls_in_a_row(sandbox: Any, ca
     hook = hook_for(sandbox)
     task_id = hook.create_video_generation_from_payload(PAYLOAD)
     sandbox.config.outage_answer = "gateway"
-    sandbox.config.outage_seconds = 1.5
+    sandbox.config.outage_seconds = 3.0
     final = hook.wait_for_video_generation(task_id, poll_interval=0.05, timeout=30)
     assert final.status is VideoStatus.SUCCESS
     assert sandbox.stats()["injected_faults"]["outage"] > 10

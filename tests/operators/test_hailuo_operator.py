@@ -394,10 +394,10 @@ def test_hook_errors_never_show_the_key(sandbox: Any) -> None:
 
 def test_sync_wait_outlasts_an_outage_of_every_transient_kind(sandbox: Any, capsys: Any) -> None:
     sandbox.config.outage_answer = "mixed"
-    sandbox.config.outage_seconds = 2.0
+    sandbox.config.outage_seconds = 3.0
     result = op(poll_interval=0.05, timeout=30).execute(context(FakeStore()))
     assert result["status"] == "Success" and result["file_id"]
-    assert sandbox.stats()["creates"] == 1 and sandbox.stats()["injected_faults"]["outage"] >= 20
+    assert sandbox.stats()["creates"] == 1 and sandbox.stats()["injected_faults"]["outage"] > 10
     assert capsys.readouterr().out.count("MiniMax unreachable since") == 1
 
 
