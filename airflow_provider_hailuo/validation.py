@@ -41,7 +41,7 @@ from airflow_provider_hailuo.catalogue import (
     ModelSpec,
     get_model,
 )
-from airflow_provider_hailuo.redaction import redact_image_reference
+from airflow_provider_hailuo.redaction import redact_callback_url, redact_image_reference
 
 __all__ = [
     "MAX_PROMPT_CHARS",
@@ -184,7 +184,9 @@ def _check_callback_url(value: object) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"callback_url: expected an http:// or https:// URL, got {url!r}")
+        raise ValueError(
+            f"callback_url: expected an http:// or https:// URL, got {redact_callback_url(url)!r}"
+        )
     host = parts.hostname
     unreachable = host == "localhost" or host.endswith(".localhost")
     try:

@@ -7,10 +7,8 @@ video paid for and orphaned. A retry reads the id back and re-attaches instead o
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -23,6 +21,7 @@ from airflow_provider_hailuo.exceptions import (
     HailuoAPIError,
     HailuoError,
 )
+from airflow_provider_hailuo.fingerprint import request_fingerprint
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.outcomes import (
     failure_for_event,
@@ -31,7 +30,7 @@ from airflow_provider_hailuo.outcomes import (
     validate_event,
 )
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
-from airflow_provider_hailuo.redaction import redact_image_reference
+from airflow_provider_hailuo.redaction import redact_callback_url, redact_image_reference
 from airflow_provider_hailuo.request import prepare_video_generation_payload
 from airflow_provider_hailuo.retry import ambiguous_create_message, create_may_have_happened
 from airflow_provider_hailuo.shapes import VideoResult, video_result
@@ -57,6 +56,11 @@ _REQUEST_FIELDS = (
     "aigc_watermark",
     "extra_params",
 )
+#: Fields masked in the rendered fields (stored in the metadata DB, shown in the UI) and logs.
+_MASKED_FIELDS: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(_IMAGE_FIELDS, redact_image_reference),
+    "callback_url": redact_callback_url,
+}
 #: Shown for each mapped instance in the UI instead of a bare index.
 DEFAULT_MAP_INDEX_TEMPLATE = "{{ task.map_index_label }}"
 DEFAULT_TIMEOUT = 3600.0
@@ -199,7 +203,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
         jinja_env: Any,
         seen_oids: set[int],
     ) -> None:
-        """Render, then keep base64 and raw bytes out of the rendered fields stored and shown in the UI.
+        """Render, then keep base64, raw bytes, signatures and callback tokens out of the rendered fields
+        stored and shown in the UI.
 
         Hooked here rather than in ``render_template_fields`` because a mapped task renders its unmapped
         copy through this method only.
@@ -207,12 +212,13 @@ class HailuoVideoGenerationOperator(BaseOperator):
         super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
         if parent is not self:  # a nested object being rendered, not this operator
             return
-        self._images = {name: getattr(self, name) for name in _IMAGE_FIELDS}
-        for name, value in self._images.items():
-            setattr(self, name, redact_image_reference(value))
+        self._unmasked_values = {name: getattr(self, name) for name in _MASKED_FIELDS}
+        for name, mask in _MASKED_FIELDS.items():
+            setattr(self, name, mask(self._unmasked_values[name]))
 
-    def _image(self, name: str) -> Any:
-        return getattr(self, "_images", {}).get(name, getattr(self, name))
+    def _unmasked(self, name: str) -> Any:
+        """A field as rendered, before masking: what is sent to MiniMax."""
+        return getattr(self, "_unmasked_values", {}).get(name, getattr(self, name))
 
     @cached_property
     def hook(self) -> HailuoHook:
@@ -228,10 +234,10 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 resolution=self.resolution,
                 prompt_optimizer=self.prompt_optimizer,
                 fast_pretreatment=self.fast_pretreatment,
-                first_frame_image=self._image("first_frame_image"),
-                last_frame_image=self._image("last_frame_image"),
-                subject_reference=self._image("subject_reference"),
-                callback_url=self.callback_url,
+                first_frame_image=self._unmasked("first_frame_image"),
+                last_frame_image=self._unmasked("last_frame_image"),
+                subject_reference=self._unmasked("subject_reference"),
+                callback_url=self._unmasked("callback_url"),
                 aigc_watermark=self.aigc_watermark,
                 extra_params=self.extra_params,
                 aws_conn_id=self.aws_conn_id,
@@ -255,28 +261,10 @@ class HailuoVideoGenerationOperator(BaseOperator):
         return result
 
     def _request_fingerprint(self) -> str:
-        """A hash of the request as rendered, images by reference: what a re-attached video must match.
-
-        Computed without reading any image (a path, URL or ``s3://`` key is hashed as written), so a
-        retry can re-attach even when an input has been cleaned up since the first try.
-        """
-
-        def stable(value: Any) -> Any:
-            if isinstance(value, (bytes, bytearray, memoryview)):
-                return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
-            if isinstance(value, Mapping):
-                return {str(k): stable(v) for k, v in value.items()}
-            if isinstance(value, (list, tuple)):
-                return [stable(v) for v in value]
-            if isinstance(value, (str, int, float, bool)) or value is None:
-                return value
-            return repr(value)
-
-        request = {
-            name: stable(self._image(name) if name in _IMAGE_FIELDS else getattr(self, name))
-            for name in _REQUEST_FIELDS
-        }
-        return hashlib.sha256(json.dumps(request, sort_keys=True, default=repr).encode()).hexdigest()
+        """What a re-attached video must have been made from (:mod:`airflow_provider_hailuo.fingerprint`)."""
+        return request_fingerprint(
+            {name: self._unmasked(name) for name in _REQUEST_FIELDS}, image_fields=_IMAGE_FIELDS
+        )
 
     def _reattach(
         self, store: Any, fingerprint: str

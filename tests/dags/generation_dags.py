@@ -122,6 +122,38 @@ for deferrable in (False, True):
             )
         globals()[f"lost_wait_{store}_{suffix}"] = dag
 
+
+def presigned_frame_url(try_number: int) -> str:
+    """A presigned S3 URL as a DAG would sign it at render time: its query string differs every try."""
+    import boto3
+
+    client = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    return str(
+        client.generate_presigned_url(
+            "get_object", Params={"Bucket": "frames", "Key": "fox/first.png"}, ExpiresIn=3600 + try_number
+        )
+    )
+
+
+with DAG(
+    "hailuo_reattach_presigned",
+    schedule=None,
+    start_date=START,
+    catchup=False,
+    user_defined_macros={"presign": presigned_frame_url},
+) as presigned_dag:
+    CrashAfterSubmitOperator(
+        task_id="crash_after_submit",
+        model="I2V-01",
+        prompt="a video from a presigned frame",
+        first_frame_image="{{ presign(ti.try_number) }}",
+        retries=1,
+        retry_delay=timedelta(seconds=0),
+        **COMMON,
+    )
+
 with DAG("hailuo_failures", schedule=None, start_date=START, catchup=False) as failures_dag:
     HailuoVideoGenerationOperator(
         task_id="moderated", prompt="SANDBOX_SENSITIVE_OUTPUT", retries=2, retry_delay=timedelta(0), **COMMON

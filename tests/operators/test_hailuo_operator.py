@@ -464,3 +464,91 @@ def test_dag_timed_out_wait_is_never_followed_by_a_paid_resubmission(
         assert dag_run.state == "success" and ti.try_number == 2
     else:
         assert dag_run.state == "failed" and ti.try_number == 1
+
+
+# -- re-attach holds when nothing that decides the video changed ------------------------------------
+def test_presigned_image_url_with_a_new_signature_re_attaches(sandbox: Any) -> None:
+    """A presigned URL is signed anew at every try: the signature does not decide the video."""
+    store = FakeStore()
+    url = "https://frames.s3.amazonaws.com/fox/first.png?X-Amz-Date=20261201T100000Z&X-Amz-Signature={}"
+    first = op(model="I2V-01", first_frame_image=url.format("aa11"), wait_for_completion=False).execute(
+        context(store)
+    )
+    again = op(model="I2V-01", first_frame_image=url.format("bb22")).execute(context(store))
+    assert again["video_task_id"] == first["video_task_id"] and sandbox.stats()["creates"] == 1
+    s3 = op(model="I2V-01", first_frame_image="s3://frames/fox/first.png?versionId=1")
+    assert (
+        s3._request_fingerprint()
+        == op(
+            model="I2V-01", first_frame_image="s3://frames/fox/first.png?versionId=2"
+        )._request_fingerprint()
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("https://frames.example.com/fox/first.png?sig=1", "https://frames.example.com/fox/other.png?sig=1"),
+        ("https://frames.example.com/fox/first.png", "https://cdn.example.com/fox/first.png"),
+        ("https://frames.example.com/fox/first.png", "http://frames.example.com/fox/first.png"),
+        ("s3://frames/fox/first.png", "s3://other-bucket/fox/first.png"),
+        ("s3://frames/fox/first.png", "s3://frames/fox/second.png"),
+    ],
+)
+def test_another_image_location_is_another_video(before: str, after: str) -> None:
+    assert (
+        op(model="I2V-01", first_frame_image=before)._request_fingerprint()
+        != op(model="I2V-01", first_frame_image=after)._request_fingerprint()
+    )
+
+
+def test_dag_retry_with_a_presigned_url_signed_anew_pays_once(sandbox: Any, airflow_db: None) -> None:
+    """Through Airflow: the first try dies after submitting; the retry renders a newly signed URL."""
+    dag = load_dag_file(DAG_FILE, "hailuo_reattach_presigned")
+    presign = dag.user_defined_macros["presign"]  # type: ignore[attr-defined]
+    assert presign(1) != presign(2) and presign(1).split("?")[0] == presign(2).split("?")[0]
+    dag_run = dag.test()  # type: ignore[attr-defined]
+    assert dag_run.state == "success"
+    (ti,) = dag_run.get_task_instances()
+    assert ti.try_number == 2
+    # With a task state store the retry re-attaches; without one (Airflow 3.0-3.2) a worker that died
+    # after submitting cannot be told from a fresh start, and the retry pays again (documented).
+    assert sandbox.stats()["creates"] == (1 if airflow_has_task_state_store() else 2)
+
+
+# -- callback_url may hold a token ------------------------------------------------------------------
+def test_callback_url_token_is_masked_in_rendered_fields_and_logs(sandbox: Any, capsys: Any) -> None:
+    token = "tok-5f1d2c9a8b7e6f30-secret"
+    url = f"{sandbox.url}/sandbox/callback_sink?token={token}"
+    operator = op(callback_url="{{ params.callback }}")
+    operator.render_template_fields({"ti": mock.MagicMock(), "params": {"callback": url}}, jinja_env=None)
+    assert token not in str(operator.callback_url) and operator.callback_url.startswith(sandbox.url)
+    result = operator.execute(context(FakeStore()))
+    assert result["status"] == "Success"
+    assert sandbox.stats()["callback_checks"] == 1  # what was sent is the real URL, token included
+    assert token not in capsys.readouterr().out
+
+
+def test_callback_url_token_is_masked_for_mapped_instances_and_in_errors() -> None:
+    from airflow.sdk import DAG
+
+    token = "tok-5f1d2c9a8b7e6f30-secret"
+    with DAG("hailuo_mapped_callback", schedule=None) as dag:
+        mapped = HailuoVideoGenerationOperator.partial(
+            task_id="gen", prompt="hills", poll_interval=0.05
+        ).expand(callback_url=[f"https://hooks.example.com/hailuo/callback/{token}"])
+    ti = mock.MagicMock(map_index=0)
+    ctx: dict[str, Any] = {
+        "ti": ti,
+        "task_instance": ti,
+        "dag": dag,
+        "dag_run": mock.MagicMock(conf={}),
+        "params": {},
+    }
+    mapped.render_template_fields(ctx)
+    unmapped = ctx["task"]
+    assert token not in str(unmapped.callback_url) and "hooks.example.com" in unmapped.callback_url
+    assert unmapped._payload()["callback_url"].endswith(token)
+    with pytest.raises(AirflowFailException) as info:
+        op(callback_url=f"ftp://hooks.example.com/hailuo/callback/{token}")._payload()
+    assert "callback_url" in str(info.value) and token not in str(info.value)
