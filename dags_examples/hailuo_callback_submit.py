@@ -12,9 +12,9 @@ Where the callback URL comes from (first match wins), rendered on the worker at 
 3. Airflow Variables ``hailuo_callback_base_url`` + ``hailuo_callback_token``.
 
 The base URL is the api-server's public URL as MiniMax reaches it (``https://airflow.example.com``); the
-token is the one configured on the api-server (``[hailuo] callback_token``). The token is registered
-with Airflow's secrets masker before the URL is built, so logs and the rendered-template view show
-``.../hailuo/callback/***``. Submissions run in the pool HAILUO_EXAMPLE_POOL (default ``hailuo_api``) to
+token is the one configured on the api-server (``[hailuo] callback_token``). The operator masks the
+token in its rendered fields (``.../hailuo/callback/<token>``), and it is registered with Airflow's
+secrets masker before the URL is built, so no log line shows it either. Submissions run in the pool HAILUO_EXAMPLE_POOL (default ``hailuo_api``) to
 stay under MiniMax's requests-per-minute limit. Trigger with e.g. ``{"prompts": ["A red fox in fresh snow [Truck left]"]}``.
 
 The backstop: MiniMax pushes each status once, without retries, so a final push that meets a stopped
