@@ -108,6 +108,8 @@ class ErrorCode:
     task_failure: bool = False
     #: A variant row applies only when MiniMax's message contains this text (lower case).
     message_contains: str | None = None
+    #: Ends a wait for a video before its deadline: waiting cannot change it (waiting.py sits out the rest).
+    ends_wait: bool = False
 
 
 _REFUSED = CreateOutcome.REFUSED
@@ -168,6 +170,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
             "Authentication failed: check the API key in the Hailuo connection (password field) and that "
             "the key belongs to the host's region (api.minimaxi.com mainland, api.minimax.io international)."
         ),
+        ends_wait=True,
     ),
     ErrorCode(
         1008,
@@ -210,6 +213,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
             "Content moderation rejected the input (prompt or image): rephrase the prompt or change the image."
         ),
         task_failure=True,
+        ends_wait=True,
     ),
     ErrorCode(
         1027,
@@ -223,6 +227,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
             "is likely to be rejected again."
         ),
         task_failure=True,
+        ends_wait=True,
     ),
     ErrorCode(
         1028,
@@ -292,6 +297,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
             retrieve=_RETRIEVE_2013,
             task=_CREATE_2013,
         ),
+        ends_wait=True,
     ),
     ErrorCode(
         2013,
@@ -305,6 +311,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
             "'challenge' within 3 seconds (see the callbacks docs)."
         ),
         message_contains="callback",
+        ends_wait=True,
     ),
     ErrorCode(
         2038,
@@ -336,6 +343,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
             "https://api.minimaxi.com, international keys on https://api.minimax.io. Check the connection's "
             "host and key."
         ),
+        ends_wait=True,
     ),
     ErrorCode(
         2056,
@@ -393,6 +401,8 @@ class HttpStatus:
     advice: Advice
     #: v2's ``error.type`` for this status, where v2 documents one.
     v2_error_type: str | None = None
+    #: Ends a wait for a video before its deadline: waiting cannot change it (waiting.py sits out the rest).
+    ends_wait: bool = False
 
 
 _GATEWAY_5XX = Advice(
@@ -421,6 +431,7 @@ HTTP_STATUSES: tuple[HttpStatus, ...] = (
         ExitCode.AUTH,
         Advice("Authentication failed: check the API key and the host's region."),
         "authorized_error",
+        ends_wait=True,
     ),
     HttpStatus(
         402,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+from airflow_provider_hailuo.error_codes import error_code_rule, http_status_rule
 from airflow_provider_hailuo.exceptions import (
     HailuoAPIError,
     HailuoConfigurationError,
@@ -28,19 +29,19 @@ from airflow_provider_hailuo.exceptions import (
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
 from airflow_provider_hailuo.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
-#: MiniMax codes that end a wait at once: a bad key (1004, 2049), moderation (1026, 1027) and, for a
-#: status query, whose only parameter is the task id, a task MiniMax does not know (2013).
-WAIT_ENDING_CODES = frozenset({1004, 2049, 1026, 1027, 2013})
-#: HTTP statuses that end a wait at once: the key was refused before MiniMax's own answer.
-WAIT_ENDING_HTTP_STATUSES = frozenset({401})
-
 
 def ends_wait(err: BaseException) -> bool:
-    """True for an answer no amount of waiting changes; False for an outage to sit out."""
+    """True for an answer no amount of waiting changes; False for an outage to sit out.
+
+    Which answers those are is declared in :mod:`airflow_provider_hailuo.error_codes` (``ends_wait``):
+    a bad key (1004, 2049, HTTP 401), moderation (1026, 1027) and, for a status query, whose only
+    parameter is the task id, a task MiniMax does not know (2013).
+    """
     if isinstance(err, HailuoAPIError):
-        return err.code in WAIT_ENDING_CODES
+        row = error_code_rule(err.code, err.status_msg)
+        return row is not None and row.ends_wait
     if isinstance(err, HailuoHTTPError):
-        return err.http_status in WAIT_ENDING_HTTP_STATUSES
+        return http_status_rule(err.http_status).ends_wait
     if isinstance(err, HailuoConfigurationError):
         return True
     # Transport errors, gateway pages, garbled answers and unknown statuses are transient; anything

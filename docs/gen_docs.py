@@ -370,9 +370,9 @@ def render_error_summary() -> str:
 
 
 def render_retry_policy() -> str:
+    from airflow_provider_hailuo.error_codes import ERROR_CODES, HTTP_STATUSES
     from airflow_provider_hailuo.exceptions import HailuoHTTPError
     from airflow_provider_hailuo.retry import DEFAULT_RETRY_POLICY, is_retryable
-    from airflow_provider_hailuo.waiting import WAIT_ENDING_CODES, WAIT_ENDING_HTTP_STATUSES
 
     probes = (400, 401, 403, 404, 408, 409, 429, 500, 501, 502, 503, 504)
     retried = [s for s in probes if is_retryable(HailuoHTTPError("x", http_status=s), idempotent=True)]
@@ -395,9 +395,9 @@ def render_retry_policy() -> str:
         (
             "Answers that end a wait before its deadline",
             "codes "
-            + ", ".join(map(str, sorted(WAIT_ENDING_CODES)))
+            + ", ".join(map(str, sorted({row.code for row in ERROR_CODES if row.ends_wait})))
             + "; HTTP "
-            + ", ".join(map(str, sorted(WAIT_ENDING_HTTP_STATUSES))),
+            + ", ".join(map(str, sorted(row.status for row in HTTP_STATUSES if row.ends_wait))),
         ),
     ]
     return _table(("Setting", "Value"), rows)

@@ -624,3 +624,14 @@ def test_a_bad_price_table_is_a_usage_error(hailuo: Hailuo, monkeypatch: pytest.
     monkeypatch.setenv("AIRFLOW__HAILUO__PRICE_TABLE", '[{"model": "MiniMax-Hailuo-02", "per_second": "x"}]')
     run = hailuo("generate", "--prompt", "a fox", "--dry-run")
     assert run.code == 2 and "row 1: per_second must be a number" in run.err
+
+def test_resume_waits_through_an_outage_with_one_line_for_it(hailuo: Hailuo, sandbox: Any) -> None:
+    """The CLI waits with the provider's one waiting policy: an outage of every transient kind (more
+    failed polls than the ten that used to end a wait) is sat out and reported once, not per poll."""
+    task_id = submitted_task(hailuo)
+    sandbox.config.outage_answer = "mixed"
+    sandbox.config.outage_seconds = 3.0
+    run = hailuo("resume", task_id, *FAST, "-o", "video.mp4")
+    assert run.code == 0, run.err
+    assert sandbox.stats()["injected_faults"]["outage"] > 10
+    assert run.err.count("MiniMax unreachable since") == 1
