@@ -625,6 +625,7 @@ def test_a_bad_price_table_is_a_usage_error(hailuo: Hailuo, monkeypatch: pytest.
     run = hailuo("generate", "--prompt", "a fox", "--dry-run")
     assert run.code == 2 and "row 1: per_second must be a number" in run.err
 
+
 def test_resume_waits_through_an_outage_with_one_line_for_it(hailuo: Hailuo, sandbox: Any) -> None:
     """The CLI waits with the provider's one waiting policy: an outage of every transient kind (more
     failed polls than the ten that used to end a wait) is sat out and reported once, not per poll."""
