@@ -14,73 +14,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
 from tests.helpers import png_bytes
-from tests.system.harness import API_KEY, CALLBACK_TOKEN, AirflowCluster, wait_until
+from tests.system.harness import (
+    API_KEY,
+    CALLBACK_TOKEN,
+    AirflowCluster,
+    failure_report,
+    fresh,
+    s3_client,
+    wait_until,
+    watch_runs,
+)
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(900)]
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = "hailuo-videos"
 GENERATION_SECONDS = float(os.environ.get("HAILUO_SYSTEM_GENERATION_SECONDS", "60"))
-
-
-def s3_client(cluster: AirflowCluster) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=cluster.s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-def fresh(cluster: AirflowCluster, **config: Any) -> None:
-    requests.post(f"{cluster.sandbox}/sandbox/reset", timeout=10).raise_for_status()
-    defaults = {
-        "preparing_seconds": 1,
-        "queueing_seconds": 1,
-        "processing_seconds": 4,
-        "gateway_error_rate": 0.0,
-        "gateway_error_methods": ["GET", "POST", "DELETE"],
-        "rate_limit_error_rate": 0.0,
-        "drop_final_callback": False,
-        "api_keys": [API_KEY],
-    }
-    cluster.sandbox_config(**{**defaults, **config})
-
-
-def failure_report(cluster: AirflowCluster, dag_id: str, run_id: str) -> str:
-    """The failed tasks of a run with the end of their logs, so a red CI run says why."""
-    lines = [f"{dag_id} {run_id} failed"]
-    for ti in cluster.task_instances(dag_id, run_id):
-        if ti["state"] != "success":
-            lines.append(f"-- {ti['task_id']}[{ti['map_index']}] {ti['state']} try {ti['try_number']}")
-            if ti["try_number"]:
-                log = cluster.task_log(dag_id, run_id, ti["task_id"], ti["try_number"], ti["map_index"])
-                lines.append(log[-3000:])
-    return "\n".join(lines)
-
-
-def watch_runs(cluster: AirflowCluster, runs: list[tuple[str, str]], timeout: float) -> dict[str, set[str]]:
-    """Wait for every run to end, recording each task's states seen on the way; all must succeed."""
-    seen: dict[str, set[str]] = {}
-    deadline = time.monotonic() + timeout
-    pending = list(runs)
-    while pending and time.monotonic() < deadline:
-        for dag_id, run_id in list(pending):
-            for ti in cluster.task_instances(dag_id, run_id):
-                seen.setdefault(f"{dag_id}.{ti['task_id']}", set()).add(str(ti["state"]))
-            state = cluster.run_state(dag_id, run_id)
-            if state in ("success", "failed"):
-                assert state == "success", failure_report(cluster, dag_id, run_id)
-                pending.remove((dag_id, run_id))
-        time.sleep(0.5)
-    assert not pending, f"runs still going after {timeout}s: {pending}"
-    return seen
 
 
 def test_example_dags_succeed_and_videos_match(cluster: AirflowCluster) -> None:
