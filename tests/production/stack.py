@@ -42,6 +42,7 @@ from tests.system.harness import BIN, AirflowCluster, free_port, wait_until
 REPO = Path(__file__).resolve().parents[2]
 PROBE_DIR = Path(__file__).resolve().parent / "plugins"
 DAG_FILES = sorted((Path(__file__).resolve().parent / "dags").glob("*.py"))
+CELERY_CONFIG = "hailuo_stack_celery.CELERY_CONFIG"
 DB_USER = "airflow"
 DB_NAME = "airflow"
 
@@ -85,6 +86,8 @@ class ProductionStack(AirflowCluster):
     triggerer_health_check_threshold: float = 6.0
     #: Seconds without a heartbeat after which a running task is failed (and retried) (Airflow: 300).
     task_heartbeat_timeout: float = 12.0
+    #: Eleven Airflow processes start at once; on a busy 2-core machine that takes minutes.
+    ready_timeout: float = 420.0
 
     def __post_init__(self) -> None:
         self.pg_port = free_port()
@@ -118,9 +121,6 @@ class ProductionStack(AirflowCluster):
                 ),
                 "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(int(self.task_heartbeat_timeout)),
                 "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
-                # Airflow's Celery settings, plus a preload of the task runner and the provider in the
-                # worker before it forks (test speed only; see hailuo_stack_celery.py).
-                "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "hailuo_stack_celery.CELERY_CONFIG",
                 "AIRFLOW__CORE__PLUGINS_FOLDER": str(self.plugins),
                 "AIRFLOW__CORE__HOSTNAME_CALLABLE": "hailuo_stack_probe.hostname",
                 "PYTHONPATH": os.pathsep.join(
@@ -157,7 +157,10 @@ class ProductionStack(AirflowCluster):
                 f"{name}@127.0.0.1",
                 "--skip-serve-logs",
             ]
-            services.append((name, argv, {"HAILUO_STACK_HOSTNAME": name}))
+            # Airflow's Celery settings plus a preload of the task runner and the provider before the
+            # worker forks (test speed only; see hailuo_stack_celery.py). Only the workers import it.
+            env = {"HAILUO_STACK_HOSTNAME": name, "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": CELERY_CONFIG}
+            services.append((name, argv, env))
         return services
 
     # -- PostgreSQL and Redis ------------------------------------------------------------------------
@@ -265,7 +268,9 @@ class ProductionStack(AirflowCluster):
     # -- readiness -----------------------------------------------------------------------------------
     def wait_ready(self) -> None:
         super().wait_ready()
-        wait_until(lambda: len(self.live_triggerers()) >= self.triggerers, 120, "every triggerer")
+        wait_until(
+            lambda: len(self.live_triggerers()) >= self.triggerers, self.ready_timeout, "every triggerer"
+        )
         for i in range(1, self.workers + 1):
             self.wait_worker_ready(f"worker-{i}")
         self.warm_up_api_workers()
@@ -273,7 +278,11 @@ class ProductionStack(AirflowCluster):
     def wait_worker_ready(self, name: str, times: int = 1) -> None:
         """Until the Celery worker's log says "ready." ``times`` times (a restart appends to the log)."""
         log = self.root / f"{name}.log"
-        wait_until(lambda: log.read_text(errors="replace").count(" ready.") >= times, 120, f"{name} ready")
+        wait_until(
+            lambda: log.read_text(errors="replace").count(" ready.") >= times,
+            self.ready_timeout,
+            f"{name} ready",
+        )
 
     def api_worker_pids(self) -> list[int]:
         """The api-server's worker processes (children of its supervisor)."""
@@ -307,7 +316,7 @@ class ProductionStack(AirflowCluster):
                 seen.add(resp.headers.get("x-stack-worker-pid", ""))
             return len(seen - {""}) >= self.api_workers
 
-        wait_until(answered_by_all, 180, "every api-server worker", interval=0.1)
+        wait_until(answered_by_all, self.ready_timeout, "every api-server worker", interval=0.1)
 
     def live_triggerers(self) -> dict[int, str]:
         """Job id -> hostname of the triggerers whose heartbeat is fresh."""

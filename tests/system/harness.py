@@ -155,6 +155,8 @@ class AirflowCluster:
     dag_files: Iterable[Path]
     sandbox_args: list[str] = field(default_factory=list)
     services: dict[str, Service] = field(default_factory=dict)
+    #: Seconds Airflow may take to report healthy after its processes start.
+    ready_timeout: float = 180.0
 
     def __post_init__(self) -> None:
         self.home = self.root / "airflow_home"
@@ -280,7 +282,7 @@ class AirflowCluster:
     def wait_ready(self) -> None:
         wait_until(lambda: requests.get(f"{self.sandbox}/sandbox/stats", timeout=2).ok, 60, "the sandbox")
         wait_until(lambda: requests.get(self.s3_endpoint, timeout=2).status_code < 500, 60, "moto")
-        wait_until(self._healthy, 180, "Airflow health")
+        wait_until(self._healthy, self.ready_timeout, "Airflow health")
 
     def prepare(self) -> None:
         """What the DAGs expect to exist: the submission pool and the bucket."""
