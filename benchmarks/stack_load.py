@@ -44,40 +44,41 @@ PG_DB_COUNTERS = (
 )
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its descendants, including children already reaped."""
+def _tree(pid: int) -> list[Any]:
+    """The process and its descendants (empty if it is gone)."""
     import psutil
 
     try:
         root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0.0
+        return []
+
+
+def _sum_over_tree(pid: int, measure: Any) -> float:
+    import psutil
+
     total = 0.0
-    for proc in procs:
+    for proc in _tree(pid):
         try:
-            t = proc.cpu_times()
-        except psutil.Error:
+            total += measure(proc)
+        except psutil.Error:  # ended meanwhile
             continue
-        total += t.user + t.system + t.children_user + t.children_system
     return total
 
 
-def tree_rss_mb(pid: int) -> float:
-    import psutil
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its descendants, including children already reaped."""
 
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    total = 0
-    for proc in procs:
-        try:
-            total += proc.memory_info().rss
-        except psutil.Error:
-            continue
-    return total / (1 << 20)
+    def cpu(proc: Any) -> float:
+        t = proc.cpu_times()
+        return float(t.user + t.system + t.children_user + t.children_system)
+
+    return _sum_over_tree(pid, cpu)
+
+
+def tree_rss_mb(pid: int) -> float:
+    return _sum_over_tree(pid, lambda proc: proc.memory_info().rss) / (1 << 20)
 
 
 def component_pids(stack: Any) -> dict[str, int]:

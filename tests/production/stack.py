@@ -82,10 +82,12 @@ class ProductionStack(AirflowCluster):
     api_workers: int = 2
     worker_concurrency: int = 4
     triggerer_capacity: int = 1000
-    #: Seconds without a heartbeat after which a triggerer's waits go to another (Airflow: 30).
-    triggerer_health_check_threshold: float = 6.0
+    #: Seconds without a heartbeat after which a triggerer's waits go to another (Airflow: 30). Short
+    #: so the failover test is quick, long enough that a busy machine does not fail a live one.
+    triggerer_health_check_threshold: float = 15.0
     #: Seconds without a heartbeat after which a running task is failed (and retried) (Airflow: 300).
-    task_heartbeat_timeout: float = 12.0
+    #: Heartbeats come every few seconds; on a loaded 2-core machine they were seen 15 s late.
+    task_heartbeat_timeout: float = 60.0
     #: Eleven Airflow processes start at once; on a busy 2-core machine that takes minutes.
     ready_timeout: float = 420.0
 

@@ -30,6 +30,25 @@ WORKERS = {"worker-1", "worker-2"}
 TRIGGERERS = {"triggerer-1", "triggerer-2"}
 
 
+def fresh_stack(stack: ProductionStack, **config: Any) -> None:
+    """A sandbox reset, after ending any run an earlier test left going (its creates would count here)."""
+    for dag_id in (BATCH, IN_WORKER):
+        runs = requests.get(
+            f"{stack.api}/api/v2/dags/{dag_id}/dagRuns", params={"state": ["queued", "running"]}, timeout=60
+        )
+        for run in runs.json()["dag_runs"]:
+            requests.patch(
+                f"{stack.api}/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}",
+                json={"state": "failed"},
+                timeout=60,
+            ).raise_for_status()
+    busy = "SELECT count(*) FROM task_instance WHERE state IN ('queued', 'running', 'deferred', 'scheduled', 'up_for_retry', 'restarting')"
+    wait_until(
+        lambda: stack.sql(busy) == [(0,)], 180, "no task left running from an earlier test", interval=2
+    )
+    fresh(stack, **config)
+
+
 def tis_of(stack: ProductionStack, run_id: str, task_id: str, dag_id: str = BATCH) -> list[dict[str, Any]]:
     return [t for t in stack.task_instances(dag_id, run_id) if t["task_id"] == task_id]
 
@@ -45,7 +64,7 @@ def watch_triggers(stack: ProductionStack, stop: threading.Event, seen: dict[int
 
 def test_fifty_mapped_generations_use_both_workers_and_both_triggerers(stack: ProductionStack) -> None:
     # Long enough that all 50 waits are deferred at once: more than one triggerer's capacity (30).
-    fresh(stack, processing_seconds=40)
+    fresh_stack(stack, processing_seconds=40)
     prompts = [f"Production batch video {i:02d}: a lighthouse at dusk [Pan left]" for i in range(50)]
     run_id = stack.trigger(BATCH, conf={"prompts": prompts})
     stop, holders = threading.Event(), {}
@@ -90,7 +109,7 @@ def test_fifty_mapped_generations_use_both_workers_and_both_triggerers(stack: Pr
 
 
 def test_killed_triggerer_hands_its_waits_to_the_other(stack: ProductionStack) -> None:
-    fresh(stack, processing_seconds=35)
+    fresh_stack(stack, processing_seconds=60)
     prompts = [f"Failover video {i}: waves on a breakwater" for i in range(10)]
     run_id = stack.trigger(BATCH, conf={"prompts": prompts})
 
@@ -115,8 +134,8 @@ def test_killed_triggerer_hands_its_waits_to_the_other(stack: ProductionStack) -
             taken_over.update(t for t in victims_waits if now.get(t) == survivor)
             return taken_over == victims_waits
 
-        # Airflow reassigns once the dead triggerer's heartbeat is older than the health threshold (6 s).
-        wait_until(survivor_holds_them, 60, f"{survivor} to take over {victim}'s waits", interval=0.3)
+        # Airflow reassigns once the dead triggerer's heartbeat is older than the health threshold (15 s).
+        wait_until(survivor_holds_them, 120, f"{survivor} to take over {victim}'s waits", interval=0.3)
         watch_runs(stack, [(BATCH, run_id)], timeout=300, interval=3)
     finally:
         stack.services[victim].start()
@@ -126,7 +145,7 @@ def test_killed_triggerer_hands_its_waits_to_the_other(stack: ProductionStack) -
 
 
 def test_killed_celery_worker_retry_reattaches(stack: ProductionStack) -> None:
-    fresh(stack, processing_seconds=25)
+    fresh_stack(stack, processing_seconds=25)
     run_id = stack.trigger(
         IN_WORKER, conf={"prompt": "A heron waits in the reeds, its worker is about to die"}
     )
@@ -250,7 +269,7 @@ class AssetRowLock:
 
 
 def test_concurrent_duplicate_pushes_give_one_event_per_video(stack: ProductionStack) -> None:
-    fresh(stack, processing_seconds=1)
+    fresh_stack(stack, processing_seconds=1)
     warm_up, *bodies = final_pushes(stack, 4)
     # The first push creates the asset's row (no DAG of this stack declares it).
     assert post_copies(stack, warm_up, 1)[0][:2] == (200, "created")
@@ -270,7 +289,7 @@ def test_concurrent_duplicate_pushes_give_one_event_per_video(stack: ProductionS
 
 
 def test_no_push_lost_when_an_api_server_worker_is_killed(stack: ProductionStack) -> None:
-    fresh(stack, processing_seconds=1)
+    fresh_stack(stack, processing_seconds=1)
     bodies = final_pushes(stack, 2)
     before = events_by_video(stack)
     if not before:  # run alone: create the asset row first, with a video of its own

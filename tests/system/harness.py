@@ -30,6 +30,8 @@ import requests
 BIN = Path(sys.executable).parent
 API_KEY = "sandbox-system-key-7f3a9c"  # distinctive, so the leak check can grep for it
 CALLBACK_TOKEN = "system-callback-token-5e8d1b2c"
+#: Seconds a REST call to the api-server or the sandbox may take; generous, for a busy CI machine.
+REST_TIMEOUT = 60
 
 
 def free_port() -> int:
@@ -290,7 +292,7 @@ class AirflowCluster:
         requests.post(
             f"{self.api}/api/v2/pools",
             json={"name": "hailuo_api", "slots": 5, "include_deferred": False},
-            timeout=10,
+            timeout=REST_TIMEOUT,
         ).raise_for_status()
         s3_client(self).create_bucket(Bucket="hailuo-videos")
 
@@ -319,10 +321,10 @@ class AirflowCluster:
 
     # -- sandbox --------------------------------------------------------------------------------
     def sandbox_stats(self) -> dict[str, Any]:
-        return dict(requests.get(f"{self.sandbox}/sandbox/stats", timeout=10).json())
+        return dict(requests.get(f"{self.sandbox}/sandbox/stats", timeout=REST_TIMEOUT).json())
 
     def sandbox_config(self, **values: Any) -> None:
-        requests.post(f"{self.sandbox}/sandbox/config", json=values, timeout=10).raise_for_status()
+        requests.post(f"{self.sandbox}/sandbox/config", json=values, timeout=REST_TIMEOUT).raise_for_status()
 
     def sandbox_sha256(self, file_id: str) -> dict[str, Any]:
         return dict(requests.get(f"{self.sandbox}/sandbox/files/{file_id}/sha256", timeout=120).json())
@@ -338,13 +340,13 @@ class AirflowCluster:
         resp = requests.post(
             f"{self.api}/api/v2/dags/{dag_id}/dagRuns",
             json={"logical_date": None, "conf": conf or {}},
-            timeout=30,
+            timeout=REST_TIMEOUT,
         )
         resp.raise_for_status()
         return str(resp.json()["dag_run_id"])
 
     def run_state(self, dag_id: str, run_id: str) -> str:
-        resp = requests.get(f"{self.api}/api/v2/dags/{dag_id}/dagRuns/{run_id}", timeout=10)
+        resp = requests.get(f"{self.api}/api/v2/dags/{dag_id}/dagRuns/{run_id}", timeout=REST_TIMEOUT)
         resp.raise_for_status()
         return str(resp.json()["state"])
 
@@ -365,7 +367,7 @@ class AirflowCluster:
             resp = requests.get(
                 f"{self.api}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
                 params={"limit": 100, "offset": len(found)},
-                timeout=10,
+                timeout=REST_TIMEOUT,
             )
             resp.raise_for_status()
             data = resp.json()
@@ -379,7 +381,7 @@ class AirflowCluster:
         resp = requests.get(
             f"{self.api}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",
             params={"map_index": map_index, "deserialize": True, "stringify": False},
-            timeout=10,
+            timeout=REST_TIMEOUT,
         )
         resp.raise_for_status()
         return resp.json()["value"]
@@ -391,7 +393,7 @@ class AirflowCluster:
             f"{self.api}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
             params={"map_index": map_index, "full_content": True},
             headers={"Accept": "application/json"},
-            timeout=30,
+            timeout=REST_TIMEOUT,
         )
         resp.raise_for_status()
         content = resp.json().get("content")
@@ -425,7 +427,7 @@ def s3_client(cluster: AirflowCluster) -> Any:
 
 
 def fresh(cluster: AirflowCluster, **config: Any) -> None:
-    requests.post(f"{cluster.sandbox}/sandbox/reset", timeout=10).raise_for_status()
+    requests.post(f"{cluster.sandbox}/sandbox/reset", timeout=REST_TIMEOUT).raise_for_status()
     defaults = {
         "preparing_seconds": 1,
         "queueing_seconds": 1,
