@@ -21,7 +21,8 @@ from airflow_provider_hailuo.callbacks.assets import HAILUO_VIDEO_ASSET_NAME
 from tests.production.stack import ProductionStack
 from tests.system.harness import API_KEY, CALLBACK_TOKEN, fresh, s3_client, wait_until, watch_runs
 
-pytestmark = [pytest.mark.production, pytest.mark.timeout(600)]
+# The first test also starts the stack (minutes on a busy machine): pytest-timeout counts the fixture.
+pytestmark = [pytest.mark.production, pytest.mark.timeout(900)]
 
 BATCH = "hailuo_production_batch"
 IN_WORKER = "hailuo_production_wait_in_worker"
