@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import DAG, AssetAlias, task
+from airflow.sdk import DAG, task
 
 from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperator
 from airflow_provider_hailuo.transfers.hailuo_to_s3 import HailuoToS3Operator
@@ -33,14 +32,6 @@ with DAG("hailuo_production_batch", schedule=None, start_date=START, max_active_
         retry_delay=timedelta(seconds=2),
     ).expand(prompt=prompts())
     HailuoToS3Operator.partial(task_id="video_to_s3", s3_bucket=BUCKET).expand(file_id=videos.output)
-
-# Known issue: a *mapped* HailuoToS3Operator adds its asset alias to ``outlets`` only when each instance
-# runs, so Airflow never registers the alias when it parses the DAG; the first instances to finish then
-# race to create the alias row, and on PostgreSQL all but one fail with a UniqueViolation on
-# idx_asset_alias_name_unique. Until the operator declares the alias at parse time, declaring it here
-# registers it before any transfer runs.
-with DAG("hailuo_production_declares_alias", schedule=None, start_date=START) as declares_alias:
-    EmptyOperator(task_id="declare", outlets=[AssetAlias(name="hailuo_videos")])
 
 with DAG("hailuo_production_wait_in_worker", schedule=None, start_date=START) as in_worker:
     HailuoVideoGenerationOperator(
