@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-psycopg2 = pytest.importorskip("psycopg2")  # only in the production stack environment
+psycopg2 = __import__("pytest").importorskip("psycopg2")  # only in the production stack environment
 import pytest
 import requests
 
