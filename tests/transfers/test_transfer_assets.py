@@ -26,13 +26,16 @@ def _outlet_names(task: Any) -> list[tuple[str, str]]:
 
 def _serialized_outlet_names(dag: DAG, task_id: str) -> list[tuple[str, str]]:
     """The outlets as the DAG processor reads them from the serialized DAG when it registers assets."""
-    from airflow.serialization.serialized_objects import BaseSerialization, DagSerialization
+    from airflow.serialization import serialized_objects
 
+    # Airflow 3.3 moved the DAG serializer to DagSerialization; 3.0-3.2 have it on SerializedDAG.
+    serializer = getattr(serialized_objects, "DagSerialization", None) or serialized_objects.SerializedDAG
     (task,) = (
-        t["__var"] for t in DagSerialization.to_dict(dag)["dag"]["tasks"] if t["__var"]["task_id"] == task_id
+        t["__var"] for t in serializer.to_dict(dag)["dag"]["tasks"] if t["__var"]["task_id"] == task_id
     )
     ports = (task["partial_kwargs"] if task.get("_is_mapped") else task).get("outlets") or []
-    return _outlet_names(SimpleNamespace(outlets=[BaseSerialization.deserialize(port) for port in ports]))
+    deserialize = serialized_objects.BaseSerialization.deserialize
+    return _outlet_names(SimpleNamespace(outlets=[deserialize(port) for port in ports]))
 
 
 @pytest.mark.parametrize(
