@@ -229,23 +229,17 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         task_failure=True,
         ends_wait=True,
     ),
-    ErrorCode(
-        1028,
-        "quota exhausted",
-        "HailuoQuotaExhaustedError",
-        False,
-        _REFUSED,
-        ExitCode.QUOTA,
-        Advice("Plan quota exhausted; wait for the quota to reset or change plan."),
-    ),
-    ErrorCode(
-        1030,
-        "quota exhausted",
-        "HailuoQuotaExhaustedError",
-        False,
-        _REFUSED,
-        ExitCode.QUOTA,
-        Advice("Plan quota exhausted; wait for the quota to reset or change plan."),
+    *(  # two codes, one meaning (MiniMax answers either)
+        ErrorCode(
+            code,
+            "quota exhausted",
+            "HailuoQuotaExhaustedError",
+            False,
+            _REFUSED,
+            ExitCode.QUOTA,
+            Advice("Plan quota exhausted; wait for the quota to reset or change plan."),
+        )
+        for code in (1028, 1030)
     ),
     ErrorCode(
         1033,

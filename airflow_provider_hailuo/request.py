@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_hailuo.catalogue import DEFAULT_MODEL
 from airflow_provider_hailuo.images import resolve_image
 from airflow_provider_hailuo.validation import build_video_generation_payload
 
@@ -36,43 +35,23 @@ def _resolve_subject_reference(value: Any, aws_conn_id: str | None) -> Any:
 
 
 def prepare_video_generation_payload(
-    *,
-    model: str = DEFAULT_MODEL,
-    prompt: str | None = None,
-    duration: int | str | None = None,
-    resolution: str | None = None,
-    prompt_optimizer: bool | str | None = None,
-    fast_pretreatment: bool | str | None = None,
-    first_frame_image: Any = None,
-    last_frame_image: Any = None,
-    subject_reference: Any = None,
-    callback_url: str | None = None,
-    aigc_watermark: bool | str | None = None,
-    extra_params: Mapping[str, Any] | None = None,
-    aws_conn_id: str | None = "aws_default",
+    *, aws_conn_id: str | None = "aws_default", **params: Any
 ) -> dict[str, Any]:
-    first = (
-        resolve_image(first_frame_image, field="first_frame_image", aws_conn_id=aws_conn_id).value
-        if first_frame_image not in (None, "")
-        else None
-    )
-    last = (
-        resolve_image(last_frame_image, field="last_frame_image", aws_conn_id=aws_conn_id).value
-        if last_frame_image not in (None, "")
-        else None
-    )
-    subject = _resolve_subject_reference(subject_reference, aws_conn_id) if subject_reference else None
-    return build_video_generation_payload(
-        model=model,
-        prompt=prompt,
-        duration=duration,  # type: ignore[arg-type]
-        resolution=resolution,
-        prompt_optimizer=prompt_optimizer,  # type: ignore[arg-type]
-        fast_pretreatment=fast_pretreatment,  # type: ignore[arg-type]
-        first_frame_image=first,
-        last_frame_image=last,
-        subject_reference=subject,
-        callback_url=callback_url,
-        aigc_watermark=aigc_watermark,  # type: ignore[arg-type]
-        extra_params=extra_params,
-    )
+    """Resolve the image fields to what MiniMax accepts, then validate and build the v1 body.
+
+    ``params`` are exactly :func:`build_video_generation_payload`'s keywords, so that signature (and
+    its checks) stays the one place a v1 request is defined; images here may also be paths, bytes or
+    ``s3://`` URIs, read with ``aws_conn_id``.
+    """
+    for name in ("first_frame_image", "last_frame_image"):
+        if name in params:
+            value = params[name]
+            params[name] = (
+                resolve_image(value, field=name, aws_conn_id=aws_conn_id).value
+                if value not in (None, "")
+                else None
+            )
+    if "subject_reference" in params:
+        subject = params["subject_reference"]
+        params["subject_reference"] = _resolve_subject_reference(subject, aws_conn_id) if subject else None
+    return build_video_generation_payload(**params)

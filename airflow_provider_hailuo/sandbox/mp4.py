@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from airflow_provider_hailuo.sandbox.v2.media import iter_boxes
+
 FPS = 24
 """All MiniMax video models output 24 frames per second."""
 
@@ -337,37 +339,18 @@ def iter_video_bytes(
         yield from _payload_slices(file_seed, pos, stop, chunk_size)
 
 
-def _iter_boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    """(type, payload start, payload end) of each box in ``data[start:end]``; stops at truncation."""
-    pos = start
-    while pos + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        header = 8
-        if size == 1:
-            if pos + 16 > end:
-                return
-            (size,) = struct.unpack_from(">Q", data, pos + 8)
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header:
-            raise ValueError(f"corrupt MP4 box {kind!r} at offset {pos}")
-        yield kind, pos + header, min(pos + size, end)
-        pos += size
-
-
 def read_mp4_dimensions(data: bytes) -> tuple[int, int]:
     """(width, height) of the first video track, from ``tkhd``; ``data`` may be just the file's head.
 
     Raises ValueError when no track with a non-zero size is found (not an MP4, or moov not at the front).
     """
-    for kind, start, end in _iter_boxes(data, 0, len(data)):
+    for kind, start, end in iter_boxes(data, 0, len(data)):
         if kind != b"moov":
             continue
-        for trak_kind, trak_start, trak_end in _iter_boxes(data, start, end):
+        for trak_kind, trak_start, trak_end in iter_boxes(data, start, end):
             if trak_kind != b"trak":
                 continue
-            for sub_kind, sub_start, sub_end in _iter_boxes(data, trak_start, trak_end):
+            for sub_kind, sub_start, sub_end in iter_boxes(data, trak_start, trak_end):
                 if sub_kind != b"tkhd":
                     continue
                 version = data[sub_start]

@@ -34,8 +34,10 @@ class MediaInfo:
 # -- ISO base media (MP4, MOV, HEIF) ------------------------------------------------------------------
 
 
-def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    """(type, payload start, payload end) for each box in ``data[start:end]``."""
+def iter_boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, payload end) for each box in ``data[start:end]``; stops at truncation.
+
+    Also the v1 sandbox's reader of its own clips (``sandbox/mp4.py``): one box walker for both."""
     pos = start
     while pos + 8 <= end:
         size, kind = struct.unpack_from(">I4s", data, pos)
@@ -54,7 +56,7 @@ def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]
 
 
 def _child(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
-    for k, s, e in _boxes(data, start, end):
+    for k, s, e in iter_boxes(data, start, end):
         if k == kind:
             return s, e
     return None
@@ -139,7 +141,7 @@ def probe_video(data: bytes) -> MediaInfo:
         if mvhd is None:
             raise MediaError("has no mvhd box")
         timescale, duration = _time_fields(data, mvhd[0])
-        tracks = [_track(data, s, e) for k, s, e in _boxes(data, moov[0], moov[1]) if k == b"trak"]
+        tracks = [_track(data, s, e) for k, s, e in iter_boxes(data, moov[0], moov[1]) if k == b"trak"]
     except struct.error:
         raise MediaError("has truncated MP4 boxes") from None
     video = next((t for t in tracks if t.handler == b"vide"), None)
@@ -208,7 +210,7 @@ def _heif_size(data: bytes) -> tuple[int, int] | None:
     ipco = _path(data, meta[0] + 4, meta[1], b"iprp", b"ipco")  # meta is a full box: skip version/flags
     if ipco is None:
         return None
-    sizes = [struct.unpack_from(">II", data, s + 4) for k, s, e in _boxes(data, *ipco) if k == b"ispe"]
+    sizes = [struct.unpack_from(">II", data, s + 4) for k, s, e in iter_boxes(data, *ipco) if k == b"ispe"]
     return max(sizes, key=lambda wh: wh[0] * wh[1]) if sizes else None
 
 
