@@ -450,6 +450,16 @@ def failure_report(cluster: AirflowCluster, dag_id: str, run_id: str) -> str:
             if ti["try_number"]:
                 log = cluster.task_log(dag_id, run_id, ti["task_id"], ti["try_number"], ti["map_index"])
                 lines.append(log[-3000:])
+    # A task failed from outside (heartbeat timeout, executor event) says why only in the scheduler's log.
+    scheduler = cluster.services.get("scheduler")
+    if scheduler is not None and scheduler.log_path.exists():
+        about = [
+            line
+            for line in scheduler.log_path.read_text(errors="replace").splitlines()
+            if dag_id in line
+            and any(word in line.lower() for word in ("fail", "heartbeat", "timeout", "killed"))
+        ]
+        lines.append("-- scheduler log about this DAG:\n" + "\n".join(line[:400] for line in about[-15:]))
     return "\n".join(lines)
 
 
