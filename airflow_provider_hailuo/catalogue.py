@@ -164,3 +164,98 @@ DEFAULT_MODEL = "MiniMax-Hailuo-02"
 def get_model(name: str) -> ModelSpec | None:
     """Return the spec of a known model, or ``None`` for a name MiniMax may have shipped since."""
     return MODELS.get(name)
+
+
+# --------------------------------------------------------------------------------------------
+# v2 (MiniMax-H3 family): another request shape, so another spec; the same one table per model name.
+# --------------------------------------------------------------------------------------------
+
+#: Values of ``ratio`` the v2 API accepts; ``adaptive`` takes the aspect from the input image(s).
+V2_RATIOS: tuple[str, ...] = ("adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16")
+#: Values of ``extra.prompt_expansion_mode`` (MiniMax-H3-Max only).
+V2_PROMPT_EXPANSION_MODES: tuple[str, ...] = ("disabled", "balanced", "quality")
+
+
+@dataclass(frozen=True)
+class V2ModelSpec:
+    """What one v2 model accepts. ``source`` tells a documented model from one only clients report."""
+
+    name: str
+    resolutions: tuple[str, ...]
+    min_duration: int
+    max_duration: int
+    default_resolution: str
+    reference_mode: bool = True
+    prompt_expansion: bool = False
+    #: MiniMax-H3-Lite: reference-to-video needs a concrete ratio (``adaptive`` is refused).
+    references_need_concrete_ratio: bool = False
+    source: str = "documented"
+    description: str = ""
+    api_version: str = "v2"
+
+    @property
+    def durations(self) -> tuple[int, ...]:
+        return tuple(range(self.min_duration, self.max_duration + 1))
+
+
+#: Said of the models that no MiniMax page names, only third-party clients (contract v2 §0, §3.2).
+THIRD_PARTY = "reported by third-party clients"
+
+_V2_MODELS: tuple[V2ModelSpec, ...] = (
+    V2ModelSpec(
+        name="MiniMax-H3",
+        resolutions=("768P", "2K"),
+        min_duration=4,
+        max_duration=15,
+        default_resolution="2K",
+        description="H3: 2K, 4-15 s, native stereo audio; text, first/last frame or reference images, "
+        "videos and audio.",
+    ),
+    V2ModelSpec(
+        name="MiniMax-H3-Max",
+        resolutions=("480P", "768P"),
+        min_duration=5,
+        max_duration=15,
+        default_resolution="768P",
+        prompt_expansion=True,
+        description="Fast generation, 480P/768P, 5-15 s; takes prompt_expansion_mode.",
+    ),
+    V2ModelSpec(
+        name="MiniMax-H3-Highspeed",
+        resolutions=("768P",),
+        min_duration=4,
+        max_duration=15,
+        default_resolution="768P",
+        source=THIRD_PARTY,
+        description="768P only, 4-15 s.",
+    ),
+    V2ModelSpec(
+        name="MiniMax-H3-Lite",
+        resolutions=("480P", "768P"),
+        min_duration=4,
+        max_duration=15,
+        default_resolution="768P",
+        references_need_concrete_ratio=True,
+        source=THIRD_PARTY,
+        description="480P/768P, 4-15 s; reference-to-video needs a concrete ratio.",
+    ),
+)
+
+V2_MODELS: Mapping[str, V2ModelSpec] = MappingProxyType({m.name: m for m in _V2_MODELS})
+
+
+def get_v2_model(name: str) -> V2ModelSpec | None:
+    return V2_MODELS.get(name)
+
+
+def api_version_for(model: object) -> str:
+    """``"v2"`` for a MiniMax-H3 model, else ``"v1"``: the one place that decides which API a request uses.
+
+    An uncatalogued ``MiniMax-H3…`` name is taken as v2 (the H3 family lives only there); every other
+    unknown name stays on v1, as before.
+    """
+    name = str(model or "")
+    spec = V2_MODELS.get(name) or MODELS.get(name)
+    if spec is not None:
+        return spec.api_version
+    return "v2" if name.startswith("MiniMax-H3") else "v1"

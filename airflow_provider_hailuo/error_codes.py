@@ -180,8 +180,12 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         _REFUSED,
         ExitCode.QUOTA,
         Advice(
-            "Insufficient balance: top up the MiniMax account.",
-            create="Insufficient balance: top up the MiniMax account, then clear the task.",
+            "Insufficient balance: top up the MiniMax account. MiniMax-H3 (v2) also needs a pay-as-you-go "
+            "API key: Token-Plan keys (sk-cp-...) get this on H3 even after a top-up.",
+            create=(
+                "Insufficient balance: top up the MiniMax account, then clear the task. MiniMax-H3 (v2) needs "
+                "a pay-as-you-go API key: Token-Plan keys (sk-cp-...) get this on H3 even after a top-up."
+            ),
         ),
     ),
     ErrorCode(
@@ -433,7 +437,10 @@ HTTP_STATUSES: tuple[HttpStatus, ...] = (
         False,
         _REFUSED,
         ExitCode.QUOTA,
-        Advice("Insufficient balance: top up the MiniMax account."),
+        Advice(
+            "Insufficient balance: top up the MiniMax account. MiniMax-H3 needs a pay-as-you-go API key "
+            "(Token-Plan keys get 402 on H3 even after a top-up)."
+        ),
         "insufficient_balance_error",
     ),
     HttpStatus(

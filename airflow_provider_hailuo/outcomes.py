@@ -33,7 +33,11 @@ REASON_POLLING_FAILED = "polling_failed"
 def status_event(status: VideoGenerationStatus) -> WaitEvent:
     """The one small event for a terminal status (the trigger's, and the sync waits' equivalent)."""
     ok = status.status is VideoStatus.SUCCESS
-    return {
+    if status.error_code:
+        reason = f" with code {status.error_code}: {status.error_message}"
+    else:
+        reason = f": {status.error_message}" if status.error_message else ""
+    event: WaitEvent = {
         **video_fields(status),
         "status": "success" if ok else "error",
         "reason": None if ok else REASON_TASK_FAILED,
@@ -41,10 +45,15 @@ def status_event(status: VideoGenerationStatus) -> WaitEvent:
         "message": (
             f"Hailuo video task {status.video_task_id} succeeded"
             if ok
-            else f"Hailuo video task {status.video_task_id} failed"
-            + (f" with code {status.error_code}: {status.error_message}" if status.error_code else "")
+            else f"Hailuo video task {status.video_task_id} failed{reason}"
         ),
     }
+    if status.api_version != "v1":
+        # No URL here: it is signed, and events are stored in the metadata DB. The transfer re-queries it.
+        event["api_version"] = status.api_version
+        event["ratio"] = status.ratio
+        event["usage"] = dict(status.usage) if status.usage else None
+    return event
 
 
 def error_event(
@@ -81,7 +90,7 @@ def validate_event(event: Any) -> WaitEvent:
         )
     if not event.get("video_task_id"):
         raise HailuoError("Hailuo trigger event has no video_task_id")
-    if status == "success" and not event.get("file_id"):
+    if status == "success" and not event.get("file_id") and event.get("api_version", "v1") == "v1":
         raise HailuoError(
             f"Hailuo trigger event for task {event['video_task_id']} reports success without a file_id"
         )

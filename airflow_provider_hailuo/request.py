@@ -9,8 +9,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_provider_hailuo.catalogue import DEFAULT_MODEL, api_version_for
 from airflow_provider_hailuo.images import resolve_image
 from airflow_provider_hailuo.validation import build_video_generation_payload
+from airflow_provider_hailuo.validation_v2 import (
+    V1_ONLY_FIELDS,
+    V2_ONLY_FIELDS,
+    build_v2_video_generation_payload,
+    refuse_fields,
+)
+
+
+def _image(value: Any, field: str, aws_conn_id: str | None) -> Any:
+    """One image in any accepted form as a wire URL; ``mm_file://`` ids (v2) pass through to validation."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and value.strip().lower().startswith("mm_file://"):
+        return value
+    return resolve_image(value, field=field, aws_conn_id=aws_conn_id).value
 
 
 def _resolve_subject_reference(value: Any, aws_conn_id: str | None) -> Any:
@@ -37,20 +53,28 @@ def _resolve_subject_reference(value: Any, aws_conn_id: str | None) -> Any:
 def prepare_video_generation_payload(
     *, aws_conn_id: str | None = "aws_default", **params: Any
 ) -> dict[str, Any]:
-    """Resolve the image fields to what MiniMax accepts, then validate and build the v1 body.
+    """Resolve the image fields to what MiniMax accepts, then validate and build the body for the model's API.
 
-    ``params`` are exactly :func:`build_video_generation_payload`'s keywords, so that signature (and
-    its checks) stays the one place a v1 request is defined; images here may also be paths, bytes or
-    ``s3://`` URIs, read with ``aws_conn_id``.
+    ``params`` are exactly the keywords of :func:`build_video_generation_payload` (v1) or
+    :func:`build_v2_video_generation_payload` (v2; the catalogue decides which, :func:`api_version_for`),
+    so those signatures (and their checks) stay the one place a request is defined. Parameters of the
+    other generation are refused by name when given and dropped when empty. Images here may also be
+    paths, bytes or ``s3://`` URIs, read with ``aws_conn_id``.
     """
+    model = str(params.get("model") or DEFAULT_MODEL)
+    v2 = api_version_for(model) == "v2"
+    refuse_fields(params, V1_ONLY_FIELDS if v2 else V2_ONLY_FIELDS, model, "v2" if v2 else "v1")
+    params = {k: v for k, v in params.items() if k not in (V1_ONLY_FIELDS if v2 else V2_ONLY_FIELDS)}
     for name in ("first_frame_image", "last_frame_image"):
         if name in params:
-            value = params[name]
-            params[name] = (
-                resolve_image(value, field=name, aws_conn_id=aws_conn_id).value
-                if value not in (None, "")
-                else None
-            )
+            params[name] = _image(params[name], name, aws_conn_id)
+    if v2:
+        images = params.get("reference_images")
+        if isinstance(images, (list, tuple)):
+            params["reference_images"] = [
+                _image(v, f"reference_images[{i}]", aws_conn_id) for i, v in enumerate(images)
+            ]
+        return build_v2_video_generation_payload(**params)
     if "subject_reference" in params:
         subject = params["subject_reference"]
         params["subject_reference"] = _resolve_subject_reference(subject, aws_conn_id) if subject else None

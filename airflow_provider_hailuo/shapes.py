@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, TypedDict
 
+from typing_extensions import NotRequired
+
 from airflow_provider_hailuo.protocol import VideoGenerationStatus
 
 #: What a wait ended with: the video succeeded, the video failed or the wait failed, or time ran out.
@@ -45,6 +47,10 @@ class WaitEvent(VideoFields):
     reason: str | None
     error_code: int | None
     message: str
+    #: Only on v2 (MiniMax-H3) events; an event without them is v1 (and from older provider versions).
+    api_version: NotRequired[str]
+    ratio: NotRequired[str | None]
+    usage: NotRequired[dict[str, float] | None]
 
 
 class _CostFields(TypedDict, total=False):
@@ -65,6 +71,11 @@ class VideoResult(VideoFields, _CostFields):
     model: str | None
     resolution: str | None
     duration: int | None
+    #: ``v1``, or ``v2`` for MiniMax-H3 (no file id: ``HailuoToS3Operator`` re-queries the task's URL).
+    api_version: str
+    #: v2: the ratio MiniMax used (``adaptive`` or ``""`` possible) and what it billed (seconds, images).
+    ratio: str | None
+    usage: dict[str, float] | None
 
 
 def video_fields(status: VideoGenerationStatus) -> VideoFields:
@@ -92,8 +103,10 @@ def video_result(
     model: str | None = None,
     resolution: str | None = None,
     duration: int | None = None,
+    api_version: str = "v1",
 ) -> VideoResult:
     file_id, width, height = video.get("file_id"), video.get("video_width"), video.get("video_height")
+    ratio, usage = video.get("ratio"), video.get("usage")
     return {
         "video_task_id": str(video.get("video_task_id")),
         "status": status,
@@ -103,4 +116,7 @@ def video_result(
         "model": model,
         "resolution": resolution,
         "duration": duration,
+        "api_version": str(video.get("api_version") or api_version),
+        "ratio": ratio if isinstance(ratio, str) else None,
+        "usage": dict(usage) if isinstance(usage, Mapping) else None,
     }

@@ -108,6 +108,39 @@ def render_models_grid() -> str:
     return _table(("Model", "Mode", "Resolution: durations"), rows)
 
 
+def render_models_v2() -> str:
+    from airflow_provider_hailuo.catalogue import V2_MODELS
+
+    rows = []
+    for spec in V2_MODELS.values():
+        rows.append(
+            (
+                f"`{spec.name}`",
+                spec.api_version,
+                ", ".join(spec.resolutions),
+                spec.default_resolution,
+                f"{spec.min_duration}-{spec.max_duration} s",
+                _yes(spec.reference_mode)
+                + (" (needs a concrete `ratio`)" if spec.references_need_concrete_ratio else ""),
+                _yes(spec.prompt_expansion),
+                spec.source,
+                spec.description,
+            )
+        )
+    header = (
+        "Model",
+        "API",
+        "Resolutions",
+        "Default resolution",
+        "Durations",
+        "Reference inputs",
+        "`prompt_expansion_mode`",
+        "Source",
+        "Description",
+    )
+    return _table(header, rows)
+
+
 def render_resolutions() -> str:
     from airflow_provider_hailuo.catalogue import RESOLUTION_PIXELS
 
@@ -598,6 +631,7 @@ PAGES: dict[str, dict[str, Callable[[], str]]] = {
     "models.md": {
         "models": render_models,
         "models-grid": render_models_grid,
+        "models-v2": render_models_v2,
         "resolutions": render_resolutions,
     },
     "camera.md": {"camera": render_camera, "camera-models": render_camera_models},

@@ -25,6 +25,7 @@ import requests
 from airflow.providers.common.compat.sdk import BaseHook
 from requests.adapters import HTTPAdapter
 
+from airflow_provider_hailuo.catalogue import api_version_for
 from airflow_provider_hailuo.exceptions import (
     HailuoAPIError,
     HailuoConfigurationError,
@@ -39,9 +40,8 @@ from airflow_provider_hailuo.protocol import (
     RawResponse,
     VideoGenerationStatus,
     build_headers,
-    create_request,
+    for_version,
     normalise_base_url,
-    parse_create_response,
     parse_query_response,
     parse_retrieve_response,
     query_request,
@@ -354,9 +354,12 @@ class HailuoHook(BaseHook):
 
     # -- sync API ---------------------------------------------------------------------------------
     def create_video_generation_from_payload(self, payload: Mapping[str, Any]) -> str:
-        """Submit an already validated payload; returns the Hailuo task id."""
+        """Submit an already validated payload to the API its model lives on; returns the task id."""
+        proto = for_version(api_version_for(payload.get("model")))
         return str(
-            self._call(create_request(payload, group_id=self.settings.group_id), parse_create_response)
+            self._call(
+                proto.create_request(payload, group_id=self.settings.group_id), proto.parse_create_response
+            )
         )
 
     def create_video_generation(self, **params: Any) -> str:
@@ -370,21 +373,46 @@ class HailuoHook(BaseHook):
         payload = prepare_video_generation_payload(**params)
         return self.create_video_generation_from_payload(payload)
 
-    def get_video_generation(self, video_task_id: str) -> VideoGenerationStatus:
+    def get_video_generation(self, video_task_id: str, *, api_version: str = "v1") -> VideoGenerationStatus:
+        """The task's status; ``api_version`` is the API it was created on (``v2`` for MiniMax-H3)."""
         task_id = str(video_task_id)
-        call = query_request(task_id, group_id=self.settings.group_id)
-        return self._call(call, lambda raw: parse_query_response(raw, task_id))  # type: ignore[no-any-return]
+        proto = for_version(api_version)
+        call = proto.query_request(task_id, group_id=self.settings.group_id)
+        return self._call(call, lambda raw: proto.parse_query_response(raw, task_id))  # type: ignore[no-any-return]
 
-    def get_video_generation_once(self, video_task_id: str) -> VideoGenerationStatus:
+    def get_video_generation_once(
+        self, video_task_id: str, *, api_version: str = "v1"
+    ) -> VideoGenerationStatus:
         """A single query with no retry loop, for callers that apply their own tolerance across polls."""
         task_id = str(video_task_id)
         settings = self.settings
-        return parse_query_response(
-            self._send(query_request(task_id, group_id=settings.group_id), settings), task_id
+        proto = for_version(api_version)
+        return proto.parse_query_response(  # type: ignore[no-any-return]
+            self._send(proto.query_request(task_id, group_id=settings.group_id), settings), task_id
         )
 
+    def cancel_video_generation(self, video_task_id: str) -> str:
+        """DELETE a v2 task: ``cancelled`` if it was still queued (MiniMax does not bill it), else an error."""
+        from airflow_provider_hailuo.protocol import v2
+
+        task_id = str(video_task_id)
+        raw = self._send(v2.delete_request(task_id), self.settings)
+        return v2.parse_delete_response(raw, task_id)
+
     def retrieve_file(self, file_id: str | int) -> HailuoFile:
+        """A file's download URL; for a v2 video (``v2:<task id>``) the URL its task's query gives."""
         fid = str(file_id)
+        from airflow_provider_hailuo.protocol import v2
+
+        v2_task = v2.task_id_of_ref(fid)
+        if v2_task is not None:
+            status = self.get_video_generation(v2_task, api_version="v2")
+            if status.video_url is None:
+                raise HailuoError(
+                    f"MiniMax-H3 video task {v2_task} is {status.raw_status or status.status.value}: no video to fetch",
+                    video_task_id=v2_task,
+                )
+            return HailuoFile(file_id=fid, download_url=status.video_url)
         call = retrieve_request(fid, group_id=self.settings.group_id)
         return self._call(call, lambda raw: parse_retrieve_response(raw, fid))  # type: ignore[no-any-return]
 
@@ -421,6 +449,7 @@ class HailuoHook(BaseHook):
         poll_interval: float = 10.0,
         timeout: float | None = None,
         on_status: Callable[[VideoGenerationStatus, float], None] | None = None,
+        api_version: str = "v1",
     ) -> VideoGenerationStatus:
         """Poll until Success or Fail (returned, not raised) or the deadline (``HailuoWaitTimeoutError``).
 
@@ -437,7 +466,7 @@ class HailuoHook(BaseHook):
             try:
                 # One attempt per poll: the watcher is the retry loop here, as in the trigger, so only the
                 # deadline ends a wait through an outage, and the deadline is checked between polls.
-                status = self.get_video_generation_once(video_task_id)
+                status = self.get_video_generation_once(video_task_id, api_version=api_version)
             except HailuoError as err:
                 line = watcher.record_failure(err)
                 if line:
@@ -522,9 +551,20 @@ class HailuoHook(BaseHook):
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as err:
             raise _aiohttp_error(err, f"{call.method} {call.path}", settings.api_key) from None
 
-    async def aget_video_generation_once(self, video_task_id: str) -> VideoGenerationStatus:
+    async def aget_video_generation_once(
+        self, video_task_id: str, *, api_version: str = "v1"
+    ) -> VideoGenerationStatus:
         """A single query with no retry loop: the trigger applies its own tolerance across polls."""
         task_id = str(video_task_id)
         settings = await self.aget_settings()
-        raw = await self._asend(query_request(task_id, group_id=settings.group_id), settings)
-        return parse_query_response(raw, task_id)
+        proto = for_version(api_version)
+        raw = await self._asend(proto.query_request(task_id, group_id=settings.group_id), settings)
+        return proto.parse_query_response(raw, task_id)  # type: ignore[no-any-return]
+
+    async def acancel_video_generation(self, video_task_id: str) -> str:
+        """The trigger's DELETE of a v2 task (see :meth:`cancel_video_generation`)."""
+        from airflow_provider_hailuo.protocol import v2
+
+        task_id = str(video_task_id)
+        raw = await self._asend(v2.delete_request(task_id), await self.aget_settings())
+        return v2.parse_delete_response(raw, task_id)

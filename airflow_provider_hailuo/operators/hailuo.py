@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator, conf
 
-from airflow_provider_hailuo.catalogue import DEFAULT_MODEL, get_model
+from airflow_provider_hailuo.catalogue import DEFAULT_MODEL, api_version_for, get_model, get_v2_model
 from airflow_provider_hailuo.exceptions import (
     HailuoAPIError,
     HailuoError,
@@ -42,7 +42,14 @@ if TYPE_CHECKING:
 
 #: Key of the Hailuo task id in the task state store. Renaming it breaks re-attach of in-flight retries.
 STATE_KEY = "hailuo_video_task_id"
-_IMAGE_FIELDS = ("first_frame_image", "last_frame_image", "subject_reference")
+_IMAGE_FIELDS = (
+    "first_frame_image",
+    "last_frame_image",
+    "subject_reference",
+    "reference_images",
+    "reference_videos",
+    "reference_audios",
+)
 #: What decides which video a request makes; a re-attached video must have been made from the same.
 _REQUEST_FIELDS = (
     "model",
@@ -55,6 +62,8 @@ _REQUEST_FIELDS = (
     "callback_url",
     "aigc_watermark",
     "extra_params",
+    "ratio",
+    "prompt_expansion_mode",
 )
 #: Fields masked in the rendered fields (stored in the metadata DB, shown in the UI) and logs.
 _MASKED_FIELDS: dict[str, Callable[[Any], Any]] = {
@@ -94,6 +103,12 @@ class HailuoVideoGenerationOperator(BaseOperator):
     :param first_frame_image: local path, bytes, http(s) URL, data URL or ``s3://bucket/key``.
     :param last_frame_image: same forms; with ``first_frame_image`` on MiniMax-Hailuo-02.
     :param subject_reference: one character image (S2V-01), any of the image forms or the API's list shape.
+    :param ratio: MiniMax-H3 only: ``16:9``, ``9:16``, ``1:1``, ``4:3``, ``3:4``, ``21:9`` or ``adaptive``.
+    :param reference_images: MiniMax-H3 only: up to 9 images (any image form, or ``mm_file://<id>``).
+    :param reference_videos: MiniMax-H3 only: up to 3 videos (http(s) URL, ``mm_file://`` or an mp4 data URL).
+    :param reference_audios: MiniMax-H3 only: up to 3 audios (http(s) URL, ``mm_file://`` or an mp3/wav data
+        URL), beside at least one reference image or video.
+    :param prompt_expansion_mode: MiniMax-H3-Max only: ``disabled``, ``balanced`` or ``quality``.
     :param callback_url: MiniMax posts status changes here (see the callbacks docs).
     :param extra_params: fields passed through as-is, for fields MiniMax adds later.
     :param wait_for_completion: False returns as soon as the task is submitted.
@@ -113,6 +128,11 @@ class HailuoVideoGenerationOperator(BaseOperator):
         "first_frame_image",
         "last_frame_image",
         "subject_reference",
+        "ratio",
+        "reference_images",
+        "reference_videos",
+        "reference_audios",
+        "prompt_expansion_mode",
         "callback_url",
         "prompt_optimizer",
         "fast_pretreatment",
@@ -139,6 +159,11 @@ class HailuoVideoGenerationOperator(BaseOperator):
         callback_url: str | None = None,
         aigc_watermark: bool | None = None,
         extra_params: dict[str, Any] | None = None,
+        ratio: str | None = None,
+        reference_images: list[Any] | None = None,
+        reference_videos: list[Any] | None = None,
+        reference_audios: list[Any] | None = None,
+        prompt_expansion_mode: str | None = None,
         hailuo_conn_id: str = HailuoHook.default_conn_name,
         aws_conn_id: str | None = "aws_default",
         wait_for_completion: bool = True,
@@ -162,6 +187,11 @@ class HailuoVideoGenerationOperator(BaseOperator):
         self.callback_url = callback_url
         self.aigc_watermark = aigc_watermark
         self.extra_params = extra_params
+        self.ratio = ratio
+        self.reference_images = reference_images
+        self.reference_videos = reference_videos
+        self.reference_audios = reference_audios
+        self.prompt_expansion_mode = prompt_expansion_mode
         self.hailuo_conn_id = hailuo_conn_id
         self.aws_conn_id = aws_conn_id
         self.wait_for_completion = wait_for_completion
@@ -241,24 +271,34 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 aigc_watermark=self.aigc_watermark,
                 extra_params=self.extra_params,
                 aws_conn_id=self.aws_conn_id,
+                ratio=self.ratio,
+                reference_images=self._image("reference_images"),
+                reference_videos=self._image("reference_videos"),
+                reference_audios=self._image("reference_audios"),
+                prompt_expansion_mode=self.prompt_expansion_mode,
             )
         except ValueError as err:
             # Bad input is not fixed by a retry: fail now, before any money is spent.
             raise AirflowFailException(f"Invalid Hailuo request: {err}") from err
 
     def _result(self, payload: Mapping[str, Any], event: Mapping[str, Any], status: str) -> VideoResult:
-        spec = get_model(str(payload.get("model")))
         model, resolution = payload.get("model"), payload.get("resolution")
+        spec = get_model(str(model)) or get_v2_model(str(model))
         result = video_result(
             dict(event),
             status,
             model=str(model) if model else None,
             resolution=str(resolution) if resolution else (spec.default_resolution if spec else None),
             duration=int(payload.get("duration") or 6),
+            api_version=self._api_version(payload),
         )
         result["estimated_cost"] = payload.get("estimated_cost")
         result["currency"] = payload.get("currency")
         return result
+
+    def _api_version(self, summary: Mapping[str, Any]) -> str:
+        """The API a (possibly re-attached) task lives on: what was recorded, else the model's."""
+        return str(summary.get("api_version") or api_version_for(summary.get("model") or self.model))
 
     def _request_fingerprint(self) -> str:
         """What a re-attached video must have been made from (:mod:`airflow_provider_hailuo.fingerprint`)."""
@@ -287,7 +327,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
             )
             return None
         try:
-            status = self.hook.get_video_generation(str(prior_id))
+            status = self.hook.get_video_generation(str(prior_id), api_version=self._api_version(summary))
         except HailuoAPIError as err:
             if err.code != 2013:
                 raise
@@ -303,7 +343,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
             prior_id,
             status.status.value,
         )
-        return str(prior_id), status, summary or {"model": self.model}
+        return str(prior_id), status, summary or {"model": self.model, "api_version": self._api_version({})}
 
     def _submit_or_reattach(
         self, context: Context
@@ -366,14 +406,15 @@ class HailuoVideoGenerationOperator(BaseOperator):
             return self._result(summary, {"video_task_id": task_id}, "Submitted")
         if status is not None and status.is_terminal:
             return self._finish(summary, status_event(status))
+        api_version = self._api_version(summary)
         if not self.deferrable:
             final = self.hook.wait_for_video_generation(
-                task_id, poll_interval=self.poll_interval, timeout=self.timeout
+                task_id, poll_interval=self.poll_interval, timeout=self.timeout, api_version=api_version
             )
             return self._finish(summary, status_event(final))
         if status is None:  # one look first: a video that is already done needs no trip to the triggerer
             try:
-                status = self.hook.get_video_generation_once(task_id)
+                status = self.hook.get_video_generation_once(task_id, api_version=api_version)
             except HailuoError as err:
                 if ends_wait(err):
                     raise
@@ -391,6 +432,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 poll_interval=self.poll_interval,
                 end_time=end_time,
                 started_at=time.time(),
+                api_version=api_version,
             ),
             method_name="execute_complete",
             kwargs={"payload_summary": summary},
@@ -442,7 +484,9 @@ class HailuoVideoGenerationOperator(BaseOperator):
     @staticmethod
     def _summary(payload: Mapping[str, Any]) -> dict[str, Any]:
         """What execute_complete needs from the payload, without prompts or images (kept out of the DB)."""
-        return {k: payload[k] for k in ("model", "resolution", "duration") if k in payload}
+        summary = {k: payload[k] for k in ("model", "resolution", "duration") if k in payload}
+        summary["api_version"] = api_version_for(payload.get("model"))
+        return summary
 
     def _finish(
         self, payload: Mapping[str, Any], event: Mapping[str, Any], retry_reattaches: bool = True
@@ -450,11 +494,12 @@ class HailuoVideoGenerationOperator(BaseOperator):
         event = validate_event(dict(event))
         if event["status"] == "success":
             self.log.info(
-                "Hailuo video task %s succeeded: file %s (%sx%s)",
+                "Hailuo video task %s succeeded: file %s (%sx%s)%s",
                 event["video_task_id"],
                 event["file_id"],
                 event.get("video_width"),
                 event.get("video_height"),
+                f", usage {event.get('usage')}" if event.get("usage") else "",
             )
             return self._result(payload, event, VideoStatus.SUCCESS.value)
         raise failure_for_event(event, retry_reattaches=retry_reattaches)

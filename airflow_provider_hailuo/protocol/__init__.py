@@ -9,6 +9,8 @@ The names below are what the provider's callers use today (v1).
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from airflow_provider_hailuo.protocol.common import (
     USER_AGENT,
     ApiRequest,
@@ -35,6 +37,18 @@ from airflow_provider_hailuo.protocol.v1 import (
     status_from_mapping,
 )
 
+
+def for_version(api_version: str | None) -> ModuleType:
+    """The protocol module of an API generation (``"v1"`` or ``"v2"``), for callers that hold a task id."""
+    from airflow_provider_hailuo.protocol import v1, v2
+
+    if api_version in (None, "", "v1"):
+        return v1
+    if api_version == "v2":
+        return v2
+    raise ValueError(f"api_version: expected v1 or v2, got {api_version!r}")
+
+
 __all__ = [
     "CREATE_PATH",
     "QUERY_PATH",
@@ -48,6 +62,7 @@ __all__ = [
     "build_headers",
     "create_request",
     "decode_envelope",
+    "for_version",
     "normalise_base_url",
     "normalise_file_id",
     "normalise_status",

@@ -43,6 +43,10 @@ _STATUS_ALIASES: Mapping[str, VideoStatus] = {
     "succeeded": VideoStatus.SUCCESS,
     "fail": VideoStatus.FAIL,
     "failed": VideoStatus.FAIL,
+    # v2: a cancelled (DELETE while queued) or expired task will never have a video.
+    "cancelled": VideoStatus.FAIL,
+    "canceled": VideoStatus.FAIL,
+    "expired": VideoStatus.FAIL,
 }
 
 
@@ -171,6 +175,13 @@ class VideoGenerationStatus:
     error_code: int | None = None
     error_message: str | None = None
     trace_id: str | None = None
+    #: v2 only: the API answers with the video's (time-limited) URL instead of a file id.
+    api_version: str = "v1"
+    video_url: str | None = None
+    #: v2: the status as MiniMax spelt it (``cancelled`` and ``expired`` both map to ``Fail``).
+    raw_status: str | None = None
+    ratio: str | None = None
+    usage: Mapping[str, float] | None = None
 
     @property
     def is_terminal(self) -> bool:

@@ -42,6 +42,7 @@ from airflow_provider_hailuo.transfers.s3_transfer import (
     sanitise_key_part,
     transfer_hailuo_file_to_s3,
 )
+from airflow_provider_hailuo.protocol.v2 import video_ref
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -225,6 +226,8 @@ class HailuoToS3Operator(BaseOperator):
                 raise AirflowFailException(
                     f"No Hailuo file id to transfer: file_id={self.file_id!r}, video_task_id={self.video_task_id!r}"
                 )
+            if info.get("api_version") == "v2":  # MiniMax-H3: no file id, the task's query gives the URL
+                return _Video(video_ref(task_id), task_id, model)
             file_id = self._file_id_of_task(hook, task_id)
         try:
             fid = normalise_file_id(file_id)

@@ -39,6 +39,7 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
     :param poll_interval: seconds between polls.
     :param end_time: wall-clock deadline, Unix seconds; ``None`` waits without a deadline.
     :param started_at: Unix seconds when the task was submitted, for elapsed-time log lines.
+    :param api_version: the API the task was created on: ``v1``, or ``v2`` for MiniMax-H3.
     """
 
     def __init__(
@@ -48,8 +49,10 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
         poll_interval: float = 10.0,
         end_time: float | None = None,
         started_at: float | None = None,
+        api_version: str = "v1",
     ) -> None:
         super().__init__()
+        self.api_version = str(api_version or "v1")
         self.video_task_id = str(video_task_id)
         self.hailuo_conn_id = hailuo_conn_id
         self.poll_interval = float(poll_interval)
@@ -65,6 +68,7 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                 "poll_interval": self.poll_interval,
                 "end_time": self.end_time,
                 "started_at": self.started_at,
+                "api_version": self.api_version,
             },
         )
 
@@ -87,7 +91,9 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
         )
         while True:
             try:
-                status = await hook.aget_video_generation_once(self.video_task_id)
+                status = await hook.aget_video_generation_once(
+                    self.video_task_id, api_version=self.api_version
+                )
             except Exception as err:
                 try:
                     line = watcher.record_failure(err)

@@ -168,3 +168,43 @@ with DAG("hailuo_create_ambiguous", schedule=None, start_date=START, catchup=Fal
         retry_delay=timedelta(0),
         **COMMON,
     )
+
+# -- MiniMax-H3 (v2 API): the same operator, the model picks the API ----------------------------------
+H3: dict[str, Any] = {"model": "MiniMax-H3", "resolution": "768P", "duration": 4, **COMMON}
+for deferrable in (False, True):
+    suffix = "deferrable" if deferrable else "sync"
+    with DAG(f"hailuo_h3_{suffix}", schedule=None, start_date=START, catchup=False) as dag:
+        HailuoVideoGenerationOperator(
+            task_id="text_to_video",
+            prompt="a red kite over a cliff",
+            ratio="9:16",
+            deferrable=deferrable,
+            **H3,
+        )
+        HailuoVideoGenerationOperator(
+            task_id="first_frame",
+            prompt="the scene comes alive",
+            first_frame_image=FIRST,
+            deferrable=deferrable,
+            **H3,
+        )
+        HailuoVideoGenerationOperator(
+            task_id="references",
+            prompt="the character walks through a market",
+            reference_images=[FACE, FIRST],
+            ratio="16:9",
+            deferrable=deferrable,
+            **H3,
+        )
+    globals()[f"h3_{suffix}"] = dag
+
+    with DAG(f"hailuo_h3_reattach_{suffix}", schedule=None, start_date=START, catchup=False) as dag:
+        CrashAfterSubmitOperator(
+            task_id="crash_after_submit",
+            prompt="an H3 video that must be paid for once",
+            deferrable=deferrable,
+            retries=1,
+            retry_delay=timedelta(seconds=0),
+            **H3,
+        )
+    globals()[f"h3_reattach_{suffix}"] = dag

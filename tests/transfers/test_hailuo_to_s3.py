@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import requests
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, Asset, AssetAlias
 from airflow.sdk import DAG
 from airflow.sdk.execution_time.context import OutletEventAccessors
@@ -744,3 +745,43 @@ def test_dag_generates_and_stores_end_to_end(
     assert xcoms[("to_s3", "_link_HailuoS3ObjectLink")] == xcoms[("to_s3", "s3_console_url")]
     assert hashlib.sha256(s3.read(result["key"])).hexdigest() == result["sha256"]
     assert s3.tags(result["key"]) == {"sha256": result["sha256"]}
+
+
+# -- MiniMax-H3 (v2): no file id; the URL comes from the task's query, again when it expires --------------
+def _h3_video(sandbox: Any) -> tuple[dict[str, Any], str]:
+    from tests.helpers import FakeStore, context, op
+
+    generated = op(model="MiniMax-H3", resolution="768P", duration=4).execute(context(FakeStore()))
+    assert generated["api_version"] == "v2" and generated["file_id"] is None
+    summary = sandbox.stats()["v2"]["tasks"][generated["video_task_id"]]
+    truth = requests.get(f"{sandbox.url}/sandbox/files/{summary['file_id']}/sha256", timeout=60).json()
+    return generated, str(truth["sha256"])
+
+
+def test_h3_generation_result_as_file_id(sandbox: Any, s3: S3Env) -> None:
+    generated, sha256 = _h3_video(sandbox)
+    result, _, _ = run(make_operator(file_id=generated, s3_bucket=s3.bucket))
+    assert result["video_task_id"] == generated["video_task_id"]
+    assert result["sha256"] == sha256
+    assert hashlib.sha256(s3.read(result["key"])).hexdigest() == sha256
+    meta = s3.client.head_object(Bucket=s3.bucket, Key=result["key"])["Metadata"]
+    assert meta["hailuo-model"] == "MiniMax-H3"
+
+
+def test_h3_expired_url_is_queried_again(sandbox: Any, s3: S3Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    generated, sha256 = _h3_video(sandbox)
+    sandbox.config.v2_content_url_ttl_seconds = 0  # the first URL is minted already expired
+    original = HailuoHook.get_video_generation
+
+    def query_then_heal(self: HailuoHook, *args: Any, **kwargs: Any) -> Any:
+        answer = original(self, *args, **kwargs)
+        sandbox.config.v2_content_url_ttl_seconds = 3600
+        return answer
+
+    monkeypatch.setattr(HailuoHook, "get_video_generation", query_then_heal)
+    before = sandbox.stats()
+    result, _, _ = run(make_operator(file_id=generated, s3_bucket=s3.bucket))
+    stats = sandbox.stats()
+    assert stats["downloads_denied"] - before["downloads_denied"] == 1
+    assert stats["v2"]["queries"] - before["v2"]["queries"] == 2
+    assert hashlib.sha256(s3.read(result["key"])).hexdigest() == sha256
