@@ -244,6 +244,16 @@ def env_proxy(base_url: str) -> tuple[Any, Any]:
     return proxy, auth
 
 
+def _log_cancel_outcome(log: Any, task_id: str, seen: str | None) -> None:
+    if seen == "cancelled":
+        log.warning("Cancelled MiniMax-H3 video task %s while it was still queued: it is not billed", task_id)
+    elif seen == "running":
+        log.warning(
+            "MiniMax-H3 video task %s is already running and cannot be cancelled: it will finish and be billed",
+            task_id,
+        )
+
+
 class HailuoHook(BaseHook):
     """Interact with the MiniMax Hailuo video API.
 
@@ -390,6 +400,37 @@ class HailuoHook(BaseHook):
         return proto.parse_query_response(  # type: ignore[no-any-return]
             self._send(proto.query_request(task_id, group_id=settings.group_id), settings), task_id
         )
+
+    def cancel_if_queued(self, video_task_id: str) -> str | None:
+        """Stop paying for a v2 video nobody waits for: DELETE it if still ``queued`` (not billed).
+
+        Returns the status seen (``cancelled`` once cancelled). A ``running`` video cannot be cancelled
+        and will be billed: that is logged. Best effort: a failure is logged, never raised, since this
+        runs on kill and timeout paths that already end the task.
+        """
+        task_id = str(video_task_id)
+        try:
+            seen = self.get_video_generation_once(task_id, api_version="v2").raw_status
+            if seen == "queued":
+                seen = self.cancel_video_generation(task_id)
+        except HailuoError as err:
+            self.log.warning("Could not cancel MiniMax-H3 video task %s: %s", task_id, err)
+            return None
+        _log_cancel_outcome(self.log, task_id, seen)
+        return seen
+
+    async def acancel_if_queued(self, video_task_id: str) -> str | None:
+        """The trigger's :meth:`cancel_if_queued` (same rule, without blocking the event loop)."""
+        task_id = str(video_task_id)
+        try:
+            seen = (await self.aget_video_generation_once(task_id, api_version="v2")).raw_status
+            if seen == "queued":
+                seen = await self.acancel_video_generation(task_id)
+        except HailuoError as err:
+            self.log.warning("Could not cancel MiniMax-H3 video task %s: %s", task_id, err)
+            return None
+        _log_cancel_outcome(self.log, task_id, seen)
+        return seen
 
     def cancel_video_generation(self, video_task_id: str) -> str:
         """DELETE a v2 task: ``cancelled`` if it was still queued (MiniMax does not bill it), else an error."""

@@ -20,6 +20,7 @@ from airflow_provider_hailuo.catalogue import DEFAULT_MODEL, api_version_for, ge
 from airflow_provider_hailuo.exceptions import (
     HailuoAPIError,
     HailuoError,
+    HailuoWaitTimeoutError,
 )
 from airflow_provider_hailuo.fingerprint import request_fingerprint
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
@@ -203,6 +204,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
         ):
             raise ValueError(f"max_estimated_cost: must be a number >= 0, got {max_estimated_cost!r}")
         self.max_estimated_cost = max_estimated_cost
+        #: (task id, API version) while the worker waits for it, so ``on_kill`` can cancel a queued v2 video.
+        self._waiting_on: tuple[str, str] | None = None
 
     @classmethod
     def partial(cls, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -408,9 +411,17 @@ class HailuoVideoGenerationOperator(BaseOperator):
             return self._finish(summary, status_event(status))
         api_version = self._api_version(summary)
         if not self.deferrable:
-            final = self.hook.wait_for_video_generation(
-                task_id, poll_interval=self.poll_interval, timeout=self.timeout, api_version=api_version
-            )
+            self._waiting_on = (task_id, api_version)
+            try:
+                final = self.hook.wait_for_video_generation(
+                    task_id, poll_interval=self.poll_interval, timeout=self.timeout, api_version=api_version
+                )
+            except HailuoWaitTimeoutError:
+                if api_version == "v2":  # nobody waits for it any more: stop paying if it has not started
+                    self.hook.cancel_if_queued(task_id)
+                raise
+            finally:
+                self._waiting_on = None
             return self._finish(summary, status_event(final))
         if status is None:  # one look first: a video that is already done needs no trip to the triggerer
             try:
@@ -480,6 +491,12 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 f"max_estimated_cost={limit} {estimate.currency}: not submitted ({estimate.basis})"
             )
         return {"estimated_cost": float(estimate.amount), "currency": estimate.currency}
+
+    def on_kill(self) -> None:
+        """A kill or clear while waiting in the worker: cancel a still-queued v2 video (v1 cannot)."""
+        waiting_on = getattr(self, "_waiting_on", None)
+        if waiting_on is not None and waiting_on[1] == "v2":
+            self.hook.cancel_if_queued(waiting_on[0])
 
     @staticmethod
     def _summary(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -126,6 +126,7 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                 if line:
                     self.log.warning("%s", line)
                 if watcher.deadline_passed:
+                    await self._cancel_if_v2(hook)
                     yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
                     return
                 await asyncio.sleep(watcher.next_delay(err))
@@ -137,12 +138,22 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                 yield TriggerEvent(status_event(status))
                 return
             if watcher.deadline_passed:
+                await self._cancel_if_v2(hook)
                 yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
                 return
             await asyncio.sleep(_aligned_poll_delay(watcher))
 
+    async def _cancel_if_v2(self, hook: HailuoHook) -> None:
+        """v2 can cancel a queued video (not billed); v1 has no cancel endpoint."""
+        if self.api_version == "v2":
+            await hook.acancel_if_queued(self.video_task_id)
+
     async def on_kill(self) -> None:
-        """Called on a user kill or clear (Airflow 3.3+). MiniMax v1 has no cancel endpoint."""
+        """Called on a user kill or clear (Airflow 3.3+): a queued v2 video is cancelled; v1 cannot be."""
+        if self.api_version == "v2":
+            async with shared_session_lease():
+                await self._cancel_if_v2(self._hook())
+            return
         self.log.warning(
             "Hailuo video task %s cannot be cancelled: the MiniMax v1 API has no cancel endpoint, so it keeps "
             "running (and is billed). Its id stays in the task log and state store for a later re-attach.",
