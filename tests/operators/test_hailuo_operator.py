@@ -49,13 +49,18 @@ def test_sync_path_returns_small_result(sandbox: Any) -> None:
         "duration",
         "estimated_cost",
         "currency",
+        "api_version",
+        "ratio",
+        "usage",
     }
     assert result["estimated_cost"] is None and result["currency"] is None  # no built-in v1 price
+    assert (result["api_version"], result["ratio"], result["usage"]) == ("v1", None, None)
     saved = store.data[STATE_KEY]
     assert saved["video_task_id"] == result["video_task_id"]
     assert saved["summary"] == {
         "model": "MiniMax-Hailuo-02",
         "resolution": "1080P",
+        "api_version": "v1",
         "estimated_cost": None,
         "currency": None,
     }
@@ -260,6 +265,9 @@ def test_execute_complete_success() -> None:
         "duration": 6,
         "estimated_cost": 0.28,
         "currency": "USD",
+        "api_version": "v1",
+        "ratio": None,
+        "usage": None,
     }
 
 
