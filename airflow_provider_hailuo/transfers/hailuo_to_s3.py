@@ -30,6 +30,7 @@ from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.links.hailuo import S3_CONSOLE_URL_XCOM_KEY, HailuoS3ObjectLink, s3_console_url
 from airflow_provider_hailuo.outcomes import raise_for_airflow
 from airflow_provider_hailuo.protocol import VideoStatus, normalise_file_id, normalise_status
+from airflow_provider_hailuo.protocol.v2 import video_ref
 from airflow_provider_hailuo.transfers.multipart import (
     DEFAULT_TRANSFER_CONFIG_ARGS,
     HailuoTransferIntegrityError,
@@ -42,7 +43,6 @@ from airflow_provider_hailuo.transfers.s3_transfer import (
     sanitise_key_part,
     transfer_hailuo_file_to_s3,
 )
-from airflow_provider_hailuo.protocol.v2 import video_ref
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
