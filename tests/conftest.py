@@ -22,6 +22,11 @@ import json  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Hypothesis checks properties, not speed: its per-example deadline fails at random on a loaded machine.
+settings.register_profile("hailuo", deadline=None)
+settings.load_profile("hailuo")
 
 FAST_TIMINGS = {"preparing_seconds": 0.05, "queueing_seconds": 0.05, "processing_seconds": 0.3}
 API_KEY = "sandbox-key"
