@@ -275,9 +275,9 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 extra_params=self.extra_params,
                 aws_conn_id=self.aws_conn_id,
                 ratio=self.ratio,
-                reference_images=self._image("reference_images"),
-                reference_videos=self._image("reference_videos"),
-                reference_audios=self._image("reference_audios"),
+                reference_images=self._unmasked("reference_images"),
+                reference_videos=self._unmasked("reference_videos"),
+                reference_audios=self._unmasked("reference_audios"),
                 prompt_expansion_mode=self.prompt_expansion_mode,
             )
         except ValueError as err:
