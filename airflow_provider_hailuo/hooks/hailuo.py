@@ -34,6 +34,7 @@ from airflow_provider_hailuo.exceptions import (
     HailuoTransportError,
     scrub,
 )
+from airflow_provider_hailuo.hooks.v2_tasks import V2TaskCalls
 from airflow_provider_hailuo.protocol import (
     ApiRequest,
     HailuoFile,
@@ -244,17 +245,7 @@ def env_proxy(base_url: str) -> tuple[Any, Any]:
     return proxy, auth
 
 
-def _log_cancel_outcome(log: Any, task_id: str, seen: str | None) -> None:
-    if seen == "cancelled":
-        log.warning("Cancelled MiniMax-H3 video task %s while it was still queued: it is not billed", task_id)
-    elif seen == "running":
-        log.warning(
-            "MiniMax-H3 video task %s is already running and cannot be cancelled: it will finish and be billed",
-            task_id,
-        )
-
-
-class HailuoHook(BaseHook):
+class HailuoHook(V2TaskCalls, BaseHook):
     """Interact with the MiniMax Hailuo video API.
 
     :param hailuo_conn_id: Airflow connection of type ``hailuo`` (API key in the password field).
@@ -400,45 +391,6 @@ class HailuoHook(BaseHook):
         return proto.parse_query_response(  # type: ignore[no-any-return]
             self._send(proto.query_request(task_id, group_id=settings.group_id), settings), task_id
         )
-
-    def cancel_if_queued(self, video_task_id: str) -> str | None:
-        """Stop paying for a v2 video nobody waits for: DELETE it if still ``queued`` (not billed).
-
-        Returns the status seen (``cancelled`` once cancelled). A ``running`` video cannot be cancelled
-        and will be billed: that is logged. Best effort: a failure is logged, never raised, since this
-        runs on kill and timeout paths that already end the task.
-        """
-        task_id = str(video_task_id)
-        try:
-            seen = self.get_video_generation_once(task_id, api_version="v2").raw_status
-            if seen == "queued":
-                seen = self.cancel_video_generation(task_id)
-        except HailuoError as err:
-            self.log.warning("Could not cancel MiniMax-H3 video task %s: %s", task_id, err)
-            return None
-        _log_cancel_outcome(self.log, task_id, seen)
-        return seen
-
-    async def acancel_if_queued(self, video_task_id: str) -> str | None:
-        """The trigger's :meth:`cancel_if_queued` (same rule, without blocking the event loop)."""
-        task_id = str(video_task_id)
-        try:
-            seen = (await self.aget_video_generation_once(task_id, api_version="v2")).raw_status
-            if seen == "queued":
-                seen = await self.acancel_video_generation(task_id)
-        except HailuoError as err:
-            self.log.warning("Could not cancel MiniMax-H3 video task %s: %s", task_id, err)
-            return None
-        _log_cancel_outcome(self.log, task_id, seen)
-        return seen
-
-    def cancel_video_generation(self, video_task_id: str) -> str:
-        """DELETE a v2 task: ``cancelled`` if it was still queued (MiniMax does not bill it), else an error."""
-        from airflow_provider_hailuo.protocol import v2
-
-        task_id = str(video_task_id)
-        raw = self._send(v2.delete_request(task_id), self.settings)
-        return v2.parse_delete_response(raw, task_id)
 
     def retrieve_file(self, file_id: str | int) -> HailuoFile:
         """A file's download URL; for a v2 video (``v2:<task id>``) the URL its task's query gives."""
@@ -601,11 +553,3 @@ class HailuoHook(BaseHook):
         proto = for_version(api_version)
         raw = await self._asend(proto.query_request(task_id, group_id=settings.group_id), settings)
         return proto.parse_query_response(raw, task_id)  # type: ignore[no-any-return]
-
-    async def acancel_video_generation(self, video_task_id: str) -> str:
-        """The trigger's DELETE of a v2 task (see :meth:`cancel_video_generation`)."""
-        from airflow_provider_hailuo.protocol import v2
-
-        task_id = str(video_task_id)
-        raw = await self._asend(v2.delete_request(task_id), await self.aget_settings())
-        return v2.parse_delete_response(raw, task_id)

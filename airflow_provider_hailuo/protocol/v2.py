@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -254,14 +255,74 @@ def parse_query_response(raw: RawResponse, video_task_id: str) -> VideoGeneratio
     return status_from_task(task, video_task_id=video_task_id, trace_id=raw.trace_id)
 
 
-def parse_list_response(raw: RawResponse) -> tuple[list[VideoGenerationStatus], int]:
+@dataclass(frozen=True)
+class ListedTask:
+    """One list item: its status, and what it was made with (what an ambiguous create is matched on).
+
+    Fields MiniMax leaves out are None; a task missing one cannot be matched to a request on it.
+    """
+
+    status: VideoGenerationStatus
+    model: str | None
+    resolution: str | None
+    duration: int | None
+    created_at: int | None
+    task_type: str | None
+
+    @property
+    def video_task_id(self) -> str:
+        return self.status.video_task_id
+
+
+def _listed(item: Mapping[str, Any], trace_id: str | None) -> ListedTask:
+    def text(key: str) -> str | None:
+        value = item.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    def number(key: str) -> int | None:
+        value = item.get(key)
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return int(value)
+        return None
+
+    return ListedTask(
+        status_from_task(item, trace_id=trace_id),
+        model=text("model"),
+        resolution=text("resolution"),
+        duration=number("duration"),
+        created_at=number("created_at"),
+        task_type=text("task_type"),
+    )
+
+
+def parse_list_response(raw: RawResponse) -> tuple[list[ListedTask], int]:
     data = decode(raw, Call.QUERY)
     items, total = data.get("items"), data.get("total")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise HailuoMalformedResponseError("the v2 list answer has no items array", trace_id=raw.trace_id)
     if isinstance(total, bool) or not isinstance(total, int):
         raise HailuoMalformedResponseError("the v2 list answer has no integer total", trace_id=raw.trace_id)
-    return [status_from_task(i, trace_id=raw.trace_id) for i in items], total
+    return [_listed(i, raw.trace_id) for i in items], total
+
+
+def made_from(task: ListedTask, payload: Mapping[str, Any], *, since: float, until: float) -> bool:
+    """Whether a listed task may be the one a create body made: same model, duration and resolution,
+    a video generation, created between ``since`` and ``until`` (epoch seconds).
+
+    v2 has no idempotency key and no client reference, and the list does not return the prompt, so
+    this is all a client can match on (contract §6.2). ``ratio`` is left out: MiniMax reports the
+    ratio it chose (or ``adaptive``), not the one sent.
+    """
+    return (
+        task.model == payload.get("model")
+        and task.duration == payload.get("duration")
+        and (task.resolution or "").upper() == str(payload.get("resolution") or "").upper()
+        and task.task_type in (None, "generation")
+        and task.created_at is not None
+        and since <= task.created_at <= until
+    )
 
 
 def parse_delete_response(raw: RawResponse, video_task_id: str) -> str:
