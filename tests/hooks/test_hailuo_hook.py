@@ -330,7 +330,7 @@ def test_sync_wait_polls_once_per_round_until_its_deadline(
     task_id = hook.create_video_generation_from_payload(PAYLOAD)
     polls = []
     real = hook.get_video_generation_once
-    monkeypatch.setattr(hook, "get_video_generation_once", lambda t: polls.append(t) or real(t))
+    monkeypatch.setattr(hook, "get_video_generation_once", lambda t, **kw: polls.append(t) or real(t, **kw))
     before = sandbox.stats()["queries"]
     sandbox.config.gateway_error_rate = 1.0
     sandbox.config.fault_seed = 1

@@ -77,7 +77,7 @@ async def test_unexpected_trigger_error_is_a_failed_wait_not_a_failed_video(
 
     task_id = HailuoHook().create_video_generation_from_payload({"model": "MiniMax-Hailuo-02", "prompt": "x"})
 
-    async def broken(self: Any, video_task_id: str) -> Any:
+    async def broken(self: Any, video_task_id: str, **_: Any) -> Any:
         raise LookupError("connection backend hiccup")
 
     monkeypatch.setattr(HailuoHook, "aget_video_generation_once", broken)
