@@ -17,8 +17,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, urlencode
+from typing import Annotated, Any
 
 from airflow.api_fastapi.app import get_auth_manager
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
@@ -29,7 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
 from airflow_provider_hailuo.pricing import format_money
-from airflow_provider_hailuo.ui import MEDIA_ROUTE, TASK_ROUTE, URL_PREFIX, VIDEOS_ROUTE
+from airflow_provider_hailuo.ui import MEDIA_ROUTE, TASK_ROUTE, VIDEOS_ROUTE, links
 from airflow_provider_hailuo.ui import data as ui_data
 from airflow_provider_hailuo.ui.media import NoVideo, fresh_url, source_for
 
@@ -72,45 +71,19 @@ def _size(num: int | None) -> str:
     return f"{num} B"  # pragma: no cover
 
 
-def _map_index(raw: str | None) -> int:
-    """The UI sends ``{MAP_INDEX}`` literally for unmapped tasks: anything but an integer is -1."""
-    try:
-        return int(raw) if raw is not None else -1
-    except ValueError:
-        return -1
+def _run_id(request: Request) -> str:
+    """The run id as every Airflow UI and these pages write it ("+" kept: see `links`)."""
+    run_id = links.query_value(request.scope.get("query_string", b""), "run_id")
+    if not run_id:
+        raise HTTPException(422, "run_id is required in the query string")
+    return run_id
 
 
-class _Urls:
-    """Links this app writes into its pages, all under the request's own root path (base URL + prefix)."""
+def _links(request: Request) -> links.Links:
+    return links.Links(str(request.scope.get("root_path", "")))
 
-    def __init__(self, request: Request) -> None:
-        self.app_root = str(request.scope.get("root_path", "")).rstrip("/")
-        self.ui_root = self.app_root.removesuffix(URL_PREFIX)
 
-    def videos(self, **query: str) -> str:
-        clean = {k: v for k, v in query.items() if v}
-        return self.app_root + VIDEOS_ROUTE + (f"?{urlencode(clean)}" if clean else "")
-
-    def _ti_query(self, run_id: str, map_index: int) -> str:
-        return urlencode({"run_id": run_id, "map_index": map_index})
-
-    def task(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
-        path = f"{TASK_ROUTE}/{quote(dag_id, safe='')}/{quote(task_id, safe='')}"
-        return f"{self.app_root}{path}?{self._ti_query(run_id, map_index)}"
-
-    def media(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
-        path = f"{MEDIA_ROUTE}/{quote(dag_id, safe='')}/{quote(task_id, safe='')}"
-        return f"{self.app_root}{path}?{self._ti_query(run_id, map_index)}"
-
-    def airflow_ti(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
-        """The task instance's page in the Airflow UI (opened in the top window)."""
-        path = f"/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}/tasks/{quote(task_id, safe='')}"
-        if map_index >= 0:
-            path += f"/mapped/{map_index}"
-        return self.ui_root + path
-
-    def airflow_dag(self, dag_id: str) -> str:
-        return f"{self.ui_root}/dags/{quote(dag_id, safe='')}"
+RunIdDep = Annotated[str, Depends(_run_id)]
 
 
 def create_app() -> FastAPI:
@@ -160,7 +133,7 @@ def create_app() -> FastAPI:
             everything = ui_data.recent_generations(session, allowed, ui_data.Filters(limit=500))
         return page(
             "videos.html",
-            urls=_Urls(request),
+            urls=_links(request),
             rows=generations,
             totals=ui_data.totals(generations),
             filters=filters,
@@ -171,10 +144,10 @@ def create_app() -> FastAPI:
 
     @app.get(TASK_ROUTE + "/{dag_id}/{task_id}", response_class=HTMLResponse, dependencies=read_task)
     def task(
-        request: Request, dag_id: str, task_id: str, run_id: str, map_index: str | None = None
+        request: Request, dag_id: str, task_id: str, run_id: RunIdDep, map_index: str | None = None
     ) -> HTMLResponse:
-        index = _map_index(map_index)
-        urls = _Urls(request)
+        index = links.map_index(map_index)
+        urls = _links(request)
         with create_session() as session:
             found = ui_data.find_task(session, dag_id, run_id, task_id, index)
             if found is None:
@@ -201,8 +174,8 @@ def create_app() -> FastAPI:
         )
 
     @app.get(MEDIA_ROUTE + "/{dag_id}/{task_id}", dependencies=read_task)
-    def media(dag_id: str, task_id: str, run_id: str, map_index: str | None = None) -> Response:
-        index = _map_index(map_index)
+    def media(dag_id: str, task_id: str, run_id: RunIdDep, map_index: str | None = None) -> Response:
+        index = links.map_index(map_index)
         with create_session() as session:
             found = ui_data.find_task(session, dag_id, run_id, task_id, index)
             if found is None or found[0] not in ui_data.HAILUO_OPERATORS:

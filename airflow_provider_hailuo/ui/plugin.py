@@ -13,13 +13,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from airflow_provider_hailuo.plugins.lazy import LazyApp
-from airflow_provider_hailuo.ui import (
-    TASK_ROUTE,
-    TASK_VIEW_ROUTE,
-    URL_PREFIX,
-    VIDEOS_ROUTE,
-    VIDEOS_VIEW_ROUTE,
-)
+from airflow_provider_hailuo.ui import TASK_VIEW_ROUTE, URL_PREFIX, VIDEOS_ROUTE, VIDEOS_VIEW_ROUTE
+from airflow_provider_hailuo.ui.links import TASK_VIEW_TEMPLATE
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -74,9 +69,8 @@ def external_views() -> list[dict[str, Any]]:
         },
         {
             "name": "Hailuo video",
-            # The UI fills these in; {MAP_INDEX} stays literal for an unmapped task (read as -1).
-            # run_id in the query: run ids may hold "/" (the UI percent-encodes it, routing would not).
-            "href": prefix + TASK_ROUTE + "/{DAG_ID}/{TASK_ID}?run_id={RUN_ID}&map_index={MAP_INDEX}",
+            # The UI fills in the placeholders: encoded on 3.2+, as they are on 3.1 (see `links`).
+            "href": prefix + TASK_VIEW_TEMPLATE,
             "destination": "task_instance",
             "url_route": TASK_VIEW_ROUTE,
         },

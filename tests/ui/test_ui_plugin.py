@@ -11,12 +11,14 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from decimal import Decimal
+from urllib.parse import quote, urlsplit
 
 import pytest
 
 from airflow_provider_hailuo.plugins.callback import HailuoCallbackPlugin
 from airflow_provider_hailuo.ui import plugin as ui_plugin
 from airflow_provider_hailuo.ui.data import Generation, Transfer, totals
+from airflow_provider_hailuo.ui.links import Links, query_value
 from airflow_provider_hailuo.ui.media import NoVideo, source_for
 
 
@@ -120,3 +122,49 @@ def test_the_player_prefers_the_s3_copy_then_the_minimax_file() -> None:
     assert (minimax.kind, minimax.file_id, minimax.hailuo_conn_id) == ("minimax", "42", "hailuo_eu")
     with pytest.raises(NoVideo):
         source_for(_gen(), None)
+
+
+def _encode_uri_component(text: str) -> str:
+    """What JavaScript's ``encodeURIComponent`` makes of a string (Airflow 3.2+ fills the tab's URL with it)."""
+    return quote(text, safe="-_.!~*'()")
+
+
+RUN_IDS = [
+    "manual__2026-12-01T13:12:53.402516+00:00",  # what the REST API and the trigger button make
+    "scheduled__2026-12-01T00:00:00+00:00",
+    "backfill__2026-11-30T00:00:00+00:00",
+    "my.run~1:a-b_c",  # every other character [scheduler] allowed_run_id_pattern allows by default
+]
+
+
+@pytest.mark.parametrize("run_id", RUN_IDS)
+@pytest.mark.parametrize(
+    "fill",
+    [pytest.param(lambda v: v, id="3.1-as-is"), pytest.param(_encode_uri_component, id="3.2-encoded")],
+)
+def test_the_tab_finds_the_run_however_the_airflow_ui_fills_its_url(run_id: str, fill: object) -> None:
+    """Airflow 3.1's UI puts the run id into the tab's URL as it is, 3.2+ percent-encodes it: a "+"
+    (in every scheduled and manual run id) must stay a "+", not become a space."""
+    assert callable(fill)
+    href = ui_plugin.external_views()[1]["href"]
+    src = (
+        href.replace("{DAG_ID}", fill("d")).replace("{TASK_ID}", fill("t")).replace("{RUN_ID}", fill(run_id))
+    )
+    query = urlsplit(src).query  # {MAP_INDEX} stays literal for an unmapped task
+    assert query_value(query, "run_id") == run_id
+    assert query_value(query.encode(), "map_index") == "{MAP_INDEX}"
+    assert query_value(query, "missing") is None
+
+
+@pytest.mark.parametrize("run_id", [*RUN_IDS, "custom run/with&odd=chars%20+more"])
+def test_links_the_pages_write_carry_the_run_id_back_unchanged(run_id: str) -> None:
+    links = Links("/airflow/hailuo-ui")
+    for url in (links.task("d", run_id, "t", 3), links.media("d", run_id, "t", -1)):
+        query = urlsplit(url).query
+        assert url.startswith("/airflow/hailuo-ui/") and "+" not in query
+        assert query_value(query, "run_id") == run_id
+    assert query_value(urlsplit(links.task("d", run_id, "t", 3)).query, "map_index") == "3"
+    assert (
+        links.airflow_ti("d", run_id, "t", 2)
+        == f"/airflow/dags/d/runs/{quote(run_id, safe='')}/tasks/t/mapped/2"
+    )
