@@ -23,7 +23,9 @@ from typing import IO, TYPE_CHECKING, Any
 import aiohttp
 import requests
 from airflow.providers.common.compat.sdk import BaseHook
+from multidict import CIMultiDict, CIMultiDictProxy
 from requests.adapters import HTTPAdapter
+from yarl import URL
 
 from airflow_provider_hailuo.catalogue import api_version_for
 from airflow_provider_hailuo.exceptions import (
@@ -53,6 +55,7 @@ from airflow_provider_hailuo.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
     from airflow_provider_hailuo.download import DownloadResult, HailuoVideoStream
+    from types import ModuleType
 
 DEFAULT_TIMEOUT = 30.0
 #: How long the trigger side keeps a looked-up connection; a rotated key is picked up after this.
@@ -98,6 +101,19 @@ class HailuoConnectionSettings:
         return (
             f"HailuoConnectionSettings(base_url={self.base_url!r}, group_id={self.group_id!r}, api_key=***)"
         )
+
+    # The async path reuses these for every request made with one settings object (the trigger's cache
+    # keeps it 300 s) instead of building them on each poll: at thousands of polls a second that
+    # rebuilding was a measurable share of a poll (benchmarks/triggerer_scale.py).
+    @cached_property
+    def aiohttp_timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=self.timeout, sock_connect=min(10.0, self.timeout))
+
+    @cached_property
+    def aiohttp_headers(self) -> CIMultiDictProxy[str]:
+        """Headers of a request without a body; read-only, so every trigger can share one copy, and in
+        aiohttp's own type, so the session does not convert them on every request."""
+        return CIMultiDictProxy(CIMultiDict(build_headers(self.api_key, with_body=False)))
 
 
 async def _async_extra(conn: Any) -> Mapping[str, Any]:
@@ -182,7 +198,9 @@ def shared_client_session() -> aiohttp.ClientSession:
         )
         # Proxies come from env_proxy() per base URL, not trust_env: trust_env re-reads the environment
         # (and ~/.netrc) on every request, about 110 us, half of what a whole poll costs otherwise.
-        session = aiohttp.ClientSession(connector=connector, headers={"Accept": "application/json"})
+        # No default headers: build_headers() gives every request its own (Accept included), and defaults
+        # would be merged into each request's headers on every poll.
+        session = aiohttp.ClientSession(connector=connector)
         _ASYNC_SESSIONS[loop] = session
     return session
 
@@ -272,6 +290,8 @@ class HailuoHook(V2TaskCalls, BaseHook):
         self.hailuo_conn_id = hailuo_conn_id
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self._given_settings = settings
+        #: The trigger's query, prepared for the settings it was built with (see aget_video_generation_once).
+        self._aquery: tuple[HailuoConnectionSettings, str, str, ModuleType, ApiRequest, URL] | None = None
         if logger is not None:
             # LoggingMixin's own slot, which `self.log` returns; typed for structlog, a stdlib logger fits.
             self._log = logger  # type: ignore[assignment]
@@ -523,24 +543,29 @@ class HailuoHook(V2TaskCalls, BaseHook):
                 raise
 
     # -- async API (trigger) --------------------------------------------------------------------
-    async def _asend(self, call: ApiRequest, settings: HailuoConnectionSettings) -> RawResponse:
+    async def _asend(
+        self, call: ApiRequest, settings: HailuoConnectionSettings, url: URL | None = None
+    ) -> RawResponse:
         session = shared_client_session()
-        headers = build_headers(settings.api_key, with_body=call.json_body is not None)
         proxy, proxy_auth = env_proxy(settings.base_url)
+        headers: Mapping[str, str] = (
+            settings.aiohttp_headers
+            if call.json_body is None
+            else build_headers(settings.api_key, with_body=True)
+        )
         try:
             async with session.request(
                 call.method,
-                call.url(settings.base_url),
+                url if url is not None else call.url(settings.base_url),
                 headers=headers,
                 json=call.json_body,
                 proxy=proxy,
                 proxy_auth=proxy_auth,
-                timeout=aiohttp.ClientTimeout(
-                    total=settings.timeout, sock_connect=min(10.0, settings.timeout)
-                ),
+                timeout=settings.aiohttp_timeout,
             ) as resp:
                 body = await resp.read()
-                return RawResponse(resp.status, dict(resp.headers), body)
+                # aiohttp's headers are already read-only and case-insensitive: kept, not copied.
+                return RawResponse(resp.status, resp.headers, body)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as err:
             raise _aiohttp_error(err, f"{call.method} {call.path}", settings.api_key) from None
 
@@ -550,6 +575,16 @@ class HailuoHook(V2TaskCalls, BaseHook):
         """A single query with no retry loop: the trigger applies its own tolerance across polls."""
         task_id = str(video_task_id)
         settings = await self.aget_settings()
-        proto = for_version(api_version)
-        raw = await self._asend(proto.query_request(task_id, group_id=settings.group_id), settings)
-        return proto.parse_query_response(raw, task_id)  # type: ignore[no-any-return]
+        query = self._aquery
+        if query is None or query[0] is not settings or query[1] != task_id or query[2] != api_version:
+            # Built once per (settings, task) instead of per poll: a trigger polls one task with one
+            # cached settings object for minutes, and a parsed URL spares aiohttp parsing it each time.
+            proto = for_version(api_version)
+            call = proto.query_request(task_id, group_id=settings.group_id)
+            try:
+                url = URL(call.url(settings.base_url))
+            except ValueError as err:  # as aiohttp would have reported it (an invalid port, say)
+                raise _aiohttp_error(err, f"{call.method} {call.path}", settings.api_key) from None
+            query = self._aquery = (settings, task_id, api_version, proto, call, url)
+        raw = await self._asend(query[4], settings, query[5])
+        return query[3].parse_query_response(raw, task_id)  # type: ignore[no-any-return]

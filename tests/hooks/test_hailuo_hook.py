@@ -373,6 +373,48 @@ async def test_async_query_shares_one_session(sandbox: Any) -> None:
     await close_shared_client_session()
 
 
+async def test_async_poll_picks_up_a_rotated_key_once_the_cached_connection_expires(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trigger's hook prepares its query once, but never past the connection cache's lifetime."""
+    from airflow_provider_hailuo.hooks.hailuo import clear_connection_cache
+
+    task_id = hook_for(sandbox).create_video_generation_from_payload(PAYLOAD)
+    hook = HailuoHook()  # one hook for the whole wait, as a trigger has
+    assert (await hook.aget_video_generation_once(task_id)).video_task_id == task_id
+
+    def connection(key: str) -> None:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_HAILUO_DEFAULT",
+            json.dumps({"conn_type": "hailuo", "host": sandbox.url, "password": key}),
+        )
+        clear_connection_cache()  # what the 300 s expiry does
+
+    connection("wrong-key")
+    with pytest.raises(HailuoAuthenticationError):
+        await hook.aget_video_generation_once(task_id)
+    connection("sandbox-key")
+    assert (await hook.aget_video_generation_once(task_id)).video_task_id == task_id
+    await close_shared_client_session()
+
+
+async def test_async_poll_of_another_task_on_the_same_hook(sandbox: Any) -> None:
+    sync = hook_for(sandbox)
+    first, second = (sync.create_video_generation_from_payload(PAYLOAD) for _ in range(2))
+    hook = hook_for(sandbox)
+    assert (await hook.aget_video_generation_once(first)).video_task_id == first
+    assert (await hook.aget_video_generation_once(second)).video_task_id == second
+    assert (await hook.aget_video_generation_once(first)).video_task_id == first
+    await close_shared_client_session()
+
+
+async def test_async_poll_with_an_unusable_url_is_a_transport_error() -> None:
+    hook = HailuoHook(settings=HailuoConnectionSettings("sandbox-key", "http://127.0.0.1:99999", None, 5.0))
+    with pytest.raises(HailuoTransportError, match="GET /v1/query/video_generation"):
+        await hook.aget_video_generation_once("123")
+    await close_shared_client_session()
+
+
 async def test_async_connection_lookup(sandbox: Any) -> None:
     settings = await HailuoHook().aget_settings()
     assert settings.base_url == sandbox.url
