@@ -50,10 +50,15 @@ _STATUS_ALIASES: Mapping[str, VideoStatus] = {
 }
 
 
+_STATUS_VALUES: Mapping[str, VideoStatus] = {status.value: status for status in VideoStatus}
+
+
 def normalise_status(value: object) -> VideoStatus:
     """Map every spelling MiniMax uses (query, callbacks, the official CLI's ``Failed``) to one enum."""
     if isinstance(value, VideoStatus):
         return value
+    if isinstance(value, str) and value in _STATUS_VALUES:  # the query's own spelling, on every poll
+        return _STATUS_VALUES[value]
     if isinstance(value, str) and value.strip().lower() in _STATUS_ALIASES:
         return _STATUS_ALIASES[value.strip().lower()]
     raise HailuoMalformedResponseError(
@@ -136,6 +141,10 @@ class RawResponse:
     body: bytes
 
     def header(self, name: str) -> str | None:
+        # aiohttp's and requests' header mappings find any spelling at once; a plain dict needs the scan.
+        value = self.headers.get(name)
+        if value is not None:
+            return value
         lname = name.lower()
         for key, value in self.headers.items():
             if key.lower() == lname:

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from airflow_provider_hailuo.exceptions import (
     HailuoAPIError,
     HailuoAuthenticationError,
+    HailuoError,
     HailuoHTTPError,
     HailuoMalformedResponseError,
     HailuoRateLimitError,
@@ -53,6 +56,36 @@ OK = {"status_code": 0, "status_msg": "success"}
 )
 def test_status_spellings_are_normalised(spelling: str, expected: VideoStatus) -> None:
     assert normalise_status(spelling) is expected
+
+
+def test_status_with_stray_whitespace_is_normalised() -> None:
+    assert normalise_status(" Processing ") is VideoStatus.PROCESSING
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Trace-Id": "t-9"},
+        {"trace-id": "t-9"},
+        {"X-Trace-Id": "t-9"},
+        {"x-trace-id": "t-9", "Content-Type": "application/json"},
+        CIMultiDictProxy(CIMultiDict({"trace-id": "t-9"})),  # what the async hook passes on
+        CIMultiDictProxy(CIMultiDict({"X-TRACE-ID": "t-9"})),
+    ],
+)
+def test_trace_id_in_any_spelling_and_header_mapping(headers: Mapping[str, str]) -> None:
+    answer = RawResponse(
+        200, headers, json.dumps({"base_resp": {"status_code": 1002, "status_msg": "x"}}).encode()
+    )
+    assert answer.trace_id == "t-9"
+    with pytest.raises(HailuoError) as info:
+        parse_query_response(answer, "1")
+    assert info.value.trace_id == "t-9"  # type: ignore[attr-defined]
+
+
+def test_no_trace_id_is_none() -> None:
+    assert RawResponse(200, CIMultiDictProxy(CIMultiDict({"Server": "x"})), b"{}").trace_id is None
+    assert RawResponse(200, {"Server": "x"}, b"{}").trace_id is None
 
 
 def test_unknown_status_is_a_clear_error() -> None:
