@@ -13,7 +13,8 @@ trigger has polled at least once, a fixed window of steady polling is measured:
   from just before the triggers are created until each has polled, divided by N; plus the RSS
   growth during the CPU phase divided by N, as a cross-check that includes C allocations.
 
-Implementations measured in the same run (the baseline defines the "one third" target):
+Implementations measured in the same run (the naive baseline defines the "one third" target, the
+bare reference the "at most 1.2 times the practical limit" target):
 
 ``hailuo``   ``HailuoVideoGenerationTrigger``: one shared aiohttp session per loop, the connection
              looked up asynchronously once and cached 300 s, poll wake-ups aligned to a 100 ms grid.
@@ -25,10 +26,12 @@ Implementations measured in the same run (the baseline defines the "one third" t
 ``http63``   The same on the installed ``HttpAsyncHook`` (providers-http 6.3): still a new session per
              poll, but the connection looked up once per trigger with ``get_async_connection``.
 ``hailuo-unaligned``  Ours with ``POLL_ALIGNMENT_SECONDS = 0`` (each poll wakes the loop on its own).
-``bare``     Reference, not a trigger: bare aiohttp GET + ``json.loads`` on a shared session.
+``bare``     The practical limit, not a trigger: one shared aiohttp session, a GET of a URL parsed
+             once, ``json.loads`` of the body, a sleep of the poll interval (wake-ups not aligned).
 
 CPU is reported net of the idle loop (the lag monitor's own cost, measured first in the same worker).
-With ``repeat`` > 1 every (N, implementation) runs several times, interleaved; rows are medians.
+With ``repeat`` > 1 every (N, implementation) runs several times, interleaved; rows are medians, and
+"x baseline" / "x bare" are medians of the ratios to the naive / bare run of the same round.
 
 The poll interval is chosen per N so the offered request rate stays at or below ``max_request_rate``
 (default 1000 req/s, which the sandbox serves on the other core): ``interval = max(1 s, N / rate)``.
@@ -80,6 +83,7 @@ from typing import Any  # noqa: E402
 
 import aiohttp  # noqa: E402
 from airflow.triggers.base import BaseTrigger, TriggerEvent  # noqa: E402
+from yarl import URL  # noqa: E402
 
 from benchmarks.common import describe_machine, format_table, machine_info  # noqa: E402
 
@@ -90,22 +94,26 @@ QUERY_PATH = "/v1/query/video_generation"
 #: Tasks must stay non-terminal for the whole run; the sandbox answers "Processing" until then.
 SANDBOX_PROCESSING_SECONDS = 86_400.0
 LAG_TICK_SECONDS = 0.010
+#: Longest the warm-up is stretched waiting for every trigger's first poll on a loaded machine.
+WARMUP_MAX_EXTRA_SECONDS = 60.0
 
 IMPLEMENTATIONS: dict[str, str] = {
     "hailuo": "HailuoVideoGenerationTrigger (shared session, cached async connection, aligned wake-ups)",
     "naive": "HttpSensorTrigger-style, pre-6.x HttpAsyncHook (session + sync_to_async(get_connection) per poll)",
     "http63": "HttpSensorTrigger-style, HttpAsyncHook 6.3 (session per poll, connection once per trigger)",
     "hailuo-unaligned": "HailuoVideoGenerationTrigger with POLL_ALIGNMENT_SECONDS = 0 (each poll wakes the loop alone)",
-    "bare": "reference: bare aiohttp GET + json.loads on one shared session, unaligned (not a real trigger)",
+    "bare": "the practical limit: bare aiohttp GET + json.loads on one shared session, unaligned (not a trigger)",
 }
 BASELINE = "naive"
+#: The practical limit our trigger's CPU per poll is held against (TARGET_BARE_RATIO).
+REFERENCE = "bare"
 #: Legend labels for the plot.
 SHORT_LABELS: dict[str, str] = {
     "hailuo": "hailuo: HailuoVideoGenerationTrigger (ours)",
     "naive": "naive: HTTP sensor trigger style, session + connection lookup per poll (baseline)",
     "http63": "http63: HTTP sensor trigger style, session per poll (http provider 6.3)",
     "hailuo-unaligned": "hailuo-unaligned: ours with POLL_ALIGNMENT_SECONDS = 0",
-    "bare": "bare: bare aiohttp GET + json.loads on a shared session (reference)",
+    "bare": "bare: aiohttp GET + json.loads on a shared session (the practical limit)",
 }
 
 #: Keys every result row carries; the smoke test checks them.
@@ -133,10 +141,11 @@ RESULT_FIELDS: tuple[str, ...] = (
     "other_load_cores",
 )
 
-# Targets from the issue.
+# Targets from the issues: CPU per poll against the naive baseline and against the bare loop, loop lag
+# and memory, each at every N measured.
 TARGET_CPU_RATIO = 1 / 3
+TARGET_BARE_RATIO = 1.2
 TARGET_LAG_P99_MS = 100.0
-TARGET_LAG_AT_N = 5000
 TARGET_KB_PER_TRIGGER = 50.0
 
 
@@ -284,11 +293,14 @@ _BARE_CONFIG: dict[str, tuple[str, dict[str, str]]] = {}
 
 
 class BareAiohttpPollTrigger(BaseTrigger):
-    """Reference, not a baseline: about the least a trigger can do per poll with aiohttp.
+    """The practical limit, not a baseline: about the least a wait can do per poll with aiohttp.
 
-    One session per loop, the connection looked up once per process, a prebuilt URL and headers, no
-    timeout object, no validation beyond ``json.loads`` and a status check, wake-ups not aligned. The
-    gap between this and ``hailuo-unaligned`` is what the provider's own code costs per poll.
+    One session per loop (aiohttp's defaults), the connection looked up once per process, the URL
+    parsed once and the headers built once per trigger, the session's default timeout, no validation
+    beyond ``json.loads`` and a status check, a plain sleep of the poll interval. Nothing in it is
+    slower than it needs to be: our trigger is held to at most ``TARGET_BARE_RATIO`` times its CPU per
+    poll, and the gap to ``hailuo-unaligned`` (the same wake-ups) is what the provider's own code
+    costs per poll.
     """
 
     def __init__(self, video_task_id: str, http_conn_id: str = CONN_ID, poll_interval: float = 10.0) -> None:
@@ -320,7 +332,7 @@ class BareAiohttpPollTrigger(BaseTrigger):
                 {"Authorization": f"Bearer {conn.password}"},
             )
         base_url, headers = config
-        url = f"{base_url}{QUERY_PATH}?task_id={self.video_task_id}"
+        url = URL(f"{base_url}{QUERY_PATH}?task_id={self.video_task_id}")  # parsed once, not per GET
         while True:
             async with session.get(url, headers=headers) as response:
                 body = await response.read()
@@ -364,7 +376,7 @@ def make_trigger(impl: str, video_task_id: str, poll_interval: float) -> BaseTri
 @dataclass(frozen=True)
 class TriggererScaleConfig:
     trigger_counts: tuple[int, ...] = (100, 1000, 5000)
-    implementations: tuple[str, ...] = ("hailuo", "naive", "http63", "hailuo-unaligned", "bare")
+    implementations: tuple[str, ...] = ("hailuo", "bare", "naive", "http63", "hailuo-unaligned")
     #: Runs of every (N, implementation); rows are medians, ratios the median of same-round ratios.
     repeat: int = 1
     window_seconds: float = 20.0
@@ -387,7 +399,7 @@ class TriggererScaleConfig:
     def quick(cls) -> TriggererScaleConfig:
         return cls(
             trigger_counts=(50, 200),
-            implementations=("hailuo", "naive"),
+            implementations=("hailuo", "bare", "naive"),
             window_seconds=3.0,
             # 1 s, not less: the trigger aligns only sleeps of at least 1 s (POLL_ALIGNMENT_MIN_SLEEP).
             min_poll_interval=1.0,
@@ -399,7 +411,7 @@ class TriggererScaleConfig:
     def smoke(cls) -> TriggererScaleConfig:
         return cls(
             trigger_counts=(20,),
-            implementations=("hailuo", "naive"),
+            implementations=("hailuo", "bare", "naive"),
             window_seconds=2.0,
             min_poll_interval=0.5,
             warmup_extra_seconds=0.3,
@@ -548,6 +560,21 @@ async def _sandbox_counters(session: aiohttp.ClientSession, url: str) -> dict[st
     return {"queries": int(data.get("queries", 0)), "errors": errors + faults}
 
 
+async def _until_every_trigger_polled(
+    control: aiohttp.ClientSession, spec: WorkerSpec, queries_before: int
+) -> None:
+    """On a loaded machine the loop falls behind and a fixed warm-up ends before every trigger has made
+    its first poll (connection lookup, URL building, first status line); those one-off costs would then
+    be counted as per-poll costs. Wait until the sandbox has seen N polls (and a bit), capped at a minute.
+    """
+    deadline = time.monotonic() + WARMUP_MAX_EXTRA_SECONDS
+    while time.monotonic() < deadline:
+        done = (await _sandbox_counters(control, spec.sandbox_url))["queries"] - queries_before
+        if done >= spec.n * 1.1:
+            return
+        await asyncio.sleep(min(1.0, spec.poll_interval))
+
+
 async def _measure(spec: WorkerSpec) -> dict[str, Any]:
     events: list[Any] = []
     monitor = _LoopMonitor()
@@ -560,14 +587,18 @@ async def _measure(spec: WorkerSpec) -> dict[str, Any]:
         idle_rate = (time.process_time() - idle0) / spec.idle_seconds if spec.idle_seconds > 0 else 0.0
         rss_before = _rss_bytes()
         monitor.peak_rss = rss_before
+        started = await _sandbox_counters(control, spec.sandbox_url)
         tasks = _start_triggers(spec, events)
         await asyncio.sleep(spec.warmup_seconds)
+        await _until_every_trigger_polled(control, spec, started["queries"])
 
         profiler = None
         if spec.profile_path:
             import cProfile
 
-            profiler = cProfile.Profile()
+            # CPU time, not wall time: on a loaded machine wall time charges waiting for a core to
+            # whichever function happened to be running.
+            profiler = cProfile.Profile(time.process_time)
         before = await _sandbox_counters(control, spec.sandbox_url)
         monitor.recording = True
         server0, machine0 = _process_cpu_seconds(spec.sandbox_pid), _machine_cpu_seconds()
@@ -890,8 +921,9 @@ def aggregate_runs(
 ) -> list[dict[str, Any]]:
     """One row per (N, implementation): medians over rounds (sums for errors, max for lag max).
 
-    ``x_baseline`` is the median over rounds of (this CPU per poll / the baseline's in the same
-    round): runs of one round are adjacent in time, so the ratio cancels most slow drift in load.
+    ``x_baseline`` (``x_bare``) is the median over rounds of (this CPU per poll / the naive baseline's
+    (the bare loop's) in the same round): runs of one round are adjacent in time, so the ratio
+    cancels most slow drift in load.
     """
     out: list[dict[str, Any]] = []
     for n in counts:
@@ -919,21 +951,25 @@ def aggregate_runs(
             cpu = [float(r["cpu_s_per_1000_polls"]) for r in rows if r.get("cpu_s_per_1000_polls")]
             agg["cpu_s_per_1000_polls_min"] = min(cpu) if cpu else None
             agg["cpu_s_per_1000_polls_max"] = max(cpu) if cpu else None
-            ratios = []
-            for r in rows:
-                base = next(
-                    (
-                        b
-                        for b in runs
-                        if b["n"] == n and b["impl"] == BASELINE and b.get("rep") == r.get("rep")
-                    ),
-                    None,
-                )
-                if base and base.get("cpu_s_per_1000_polls") and r.get("cpu_s_per_1000_polls"):
-                    ratios.append(float(r["cpu_s_per_1000_polls"]) / float(base["cpu_s_per_1000_polls"]))
-            agg["x_baseline"] = round(_median(ratios), 4) if ratios else None
+            agg["x_baseline"] = _same_round_ratio(rows, runs, BASELINE)
+            agg["x_bare"] = _same_round_ratio(rows, runs, REFERENCE)
             out.append(agg)
     return out
+
+
+def _same_round_ratio(
+    rows: Sequence[Mapping[str, Any]], runs: Sequence[Mapping[str, Any]], reference: str
+) -> float | None:
+    """Median over rounds of a row's CPU per poll divided by ``reference``'s at the same N and round."""
+    ratios = []
+    for r in rows:
+        ref = next(
+            (b for b in runs if b["n"] == r["n"] and b["impl"] == reference and b.get("rep") == r.get("rep")),
+            None,
+        )
+        if ref and ref.get("cpu_s_per_1000_polls") and r.get("cpu_s_per_1000_polls"):
+            ratios.append(float(r["cpu_s_per_1000_polls"]) / float(ref["cpu_s_per_1000_polls"]))
+    return round(_median(ratios), 4) if ratios else None
 
 
 # -- targets and report -----------------------------------------------------------------------------
@@ -946,54 +982,58 @@ def _row(results: Sequence[Mapping[str, Any]], impl: str, n: int) -> Mapping[str
     return None
 
 
-def cpu_ratio(results: Sequence[Mapping[str, Any]], n: int, impl: str = "hailuo") -> float | None:
+def cpu_ratio(
+    results: Sequence[Mapping[str, Any]], n: int, impl: str = "hailuo", reference: str = BASELINE
+) -> float | None:
+    """``impl``'s CPU per poll over ``reference``'s at N: the same-round median when rounds were run."""
     ours = _row(results, impl, n)
-    if ours and ours.get("x_baseline") is not None:
-        return float(ours["x_baseline"])
-    base = _row(results, BASELINE, n)
+    key = "x_baseline" if reference == BASELINE else "x_bare" if reference == REFERENCE else None
+    if ours and key and ours.get(key) is not None:
+        return float(ours[key])
+    base = _row(results, reference, n)
     if not ours or not base or not ours["cpu_s_per_1000_polls"] or not base["cpu_s_per_1000_polls"]:
         return None
     return float(ours["cpu_s_per_1000_polls"]) / float(base["cpu_s_per_1000_polls"])
 
 
 def evaluate_targets(results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The issue's three targets, for our trigger, with PASS/FAIL (or n/a when not measurable)."""
+    """The issues' targets for our trigger at every N, PASS/FAIL (or n/a when not measurable)."""
     targets: list[dict[str, Any]] = []
     counts = sorted({int(r["n"]) for r in results if r["impl"] == "hailuo"})
-    if not counts:
-        return targets
-    for n in counts:
-        ratio = cpu_ratio(results, n)
-        targets.append(
-            {
-                "target": f"CPU per poll <= 1/3 of baseline ({BASELINE}), N={n}",
-                "value": None if ratio is None else round(ratio, 3),
-                "limit": round(TARGET_CPU_RATIO, 3),
-                "verdict": "n/a" if ratio is None else ("PASS" if ratio <= TARGET_CPU_RATIO else "FAIL"),
-            }
-        )
-    lag_n = TARGET_LAG_AT_N if TARGET_LAG_AT_N in counts else max(counts)
-    lag_row = _row(results, "hailuo", lag_n)
-    lag = float(lag_row["lag_p99_ms"]) if lag_row else None
-    note = "" if lag_n == TARGET_LAG_AT_N else f" (target is for N={TARGET_LAG_AT_N}; largest measured)"
-    targets.append(
-        {
-            "target": f"p99 loop lag < {TARGET_LAG_P99_MS:.0f} ms at N={lag_n}{note}",
-            "value": lag,
-            "limit": TARGET_LAG_P99_MS,
-            "verdict": "n/a" if lag is None else ("PASS" if lag < TARGET_LAG_P99_MS else "FAIL"),
-        }
-    )
+
+    def add(target: str, value: float | None, limit: float, ok: Callable[[float], bool]) -> None:
+        verdict = "n/a" if value is None else ("PASS" if ok(value) else "FAIL")
+        targets.append({"target": target, "value": value, "limit": limit, "verdict": verdict})
+
     for n in counts:
         row = _row(results, "hailuo", n)
+        ratio = cpu_ratio(results, n)
+        add(
+            f"CPU per poll <= 1/3 of baseline ({BASELINE}), N={n}",
+            None if ratio is None else round(ratio, 3),
+            round(TARGET_CPU_RATIO, 3),
+            lambda v: v <= TARGET_CPU_RATIO,
+        )
+        bare = cpu_ratio(results, n, reference=REFERENCE)
+        add(
+            f"CPU per poll <= {TARGET_BARE_RATIO} x the bare loop ({REFERENCE}), N={n}",
+            None if bare is None else round(bare, 3),
+            TARGET_BARE_RATIO,
+            lambda v: v <= TARGET_BARE_RATIO,
+        )
+        lag = float(row["lag_p99_ms"]) if row else None
+        add(
+            f"p99 loop lag < {TARGET_LAG_P99_MS:.0f} ms, N={n}",
+            lag,
+            TARGET_LAG_P99_MS,
+            lambda v: v < TARGET_LAG_P99_MS,
+        )
         kb = row.get("tracemalloc_peak_kb_per_trigger") if row else None
-        targets.append(
-            {
-                "target": f"peak memory < {TARGET_KB_PER_TRIGGER:.0f} KB per trigger (tracemalloc), N={n}",
-                "value": kb,
-                "limit": TARGET_KB_PER_TRIGGER,
-                "verdict": "n/a" if kb is None else ("PASS" if kb < TARGET_KB_PER_TRIGGER else "FAIL"),
-            }
+        add(
+            f"peak memory < {TARGET_KB_PER_TRIGGER:.0f} KB per trigger (tracemalloc), N={n}",
+            kb,
+            TARGET_KB_PER_TRIGGER,
+            lambda v: v < TARGET_KB_PER_TRIGGER,
         )
     return targets
 
@@ -1006,6 +1046,7 @@ TABLE_HEADERS = (
     "CPU s/1000 polls (net)",
     "min-max",
     "x baseline",
+    "x bare",
     "raw",
     "CPU util",
     "lag p99 ms",
@@ -1033,6 +1074,7 @@ def table_rows(results: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for row in results:
         ratio = cpu_ratio(results, int(row["n"]), str(row["impl"]))
+        bare = cpu_ratio(results, int(row["n"]), str(row["impl"]), REFERENCE)
         rows.append(
             [
                 row["n"],
@@ -1042,6 +1084,7 @@ def table_rows(results: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
                 row["cpu_s_per_1000_polls"],
                 _range(row),
                 None if ratio is None else round(ratio, 3),
+                None if bare is None else round(bare, 3),
                 row["raw_cpu_s_per_1000_polls"],
                 _percent(row.get("cpu_utilisation")),
                 row["lag_p99_ms"],
@@ -1076,12 +1119,12 @@ def format_report(report: Mapping[str, Any]) -> str:
     rounds = max((int(r.get("rounds", 1)) for r in results), default=1)
     if rounds > 1:
         parts.append(
-            f"{rounds} rounds per row: medians; min-max = range of CPU per 1000 polls; x baseline = "
-            "median of the same-round ratios."
+            f"{rounds} rounds per row: medians; min-max = range of CPU per 1000 polls; x baseline and "
+            "x bare = medians of the same-round ratios."
         )
     for impl in dict.fromkeys(str(r["impl"]) for r in results):
         parts.append(f"  {impl}: {IMPLEMENTATIONS.get(impl, impl)}")
-    parts.append(f"baseline = '{BASELINE}'.")
+    parts.append(f"baseline = '{BASELINE}'; practical limit = '{REFERENCE}'.")
     parts.append(f"Machine: {describe_machine(report['machine'])}")
     return "\n".join(parts)
 
@@ -1092,7 +1135,7 @@ def format_report(report: Mapping[str, Any]) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.triggerer_scale", description=__doc__)
     parser.add_argument(
-        "--quick", action="store_true", help="N = 50, 200, hailuo vs naive, 3 s windows (< 60 s)"
+        "--quick", action="store_true", help="N = 50, 200, hailuo vs bare and naive, 3 s windows (< 90 s)"
     )
     parser.add_argument("--n", type=int, nargs="+", help="trigger counts (default 100 1000 5000)")
     parser.add_argument("--impl", nargs="+", choices=sorted(IMPLEMENTATIONS), help="implementations")
