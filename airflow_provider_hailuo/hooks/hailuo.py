@@ -11,11 +11,9 @@ parse answers through :mod:`airflow_provider_hailuo.protocol` and retry through
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
@@ -36,6 +34,19 @@ from airflow_provider_hailuo.exceptions import (
     HailuoTransportError,
     scrub,
 )
+
+# The shared session's names that callers import from here (the hook's module, before the split).
+from airflow_provider_hailuo.hooks.shared_session import ASYNC_CONNECTION_LIMIT as ASYNC_CONNECTION_LIMIT
+from airflow_provider_hailuo.hooks.shared_session import (
+    ASYNC_SETTINGS_TTL,
+    clear_proxy_cache,
+    env_proxy,
+    shared_client_session,
+)
+from airflow_provider_hailuo.hooks.shared_session import (
+    close_shared_client_session as close_shared_client_session,
+)
+from airflow_provider_hailuo.hooks.shared_session import shared_session_lease as shared_session_lease
 from airflow_provider_hailuo.hooks.v2_tasks import V2TaskCalls
 from airflow_provider_hailuo.protocol import (
     ApiRequest,
@@ -54,12 +65,11 @@ from airflow_provider_hailuo.regions import DEFAULT_HOST, REGION_COUNTERPARTS
 from airflow_provider_hailuo.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
-    from airflow_provider_hailuo.download import DownloadResult, HailuoVideoStream
     from types import ModuleType
 
+    from airflow_provider_hailuo.download import DownloadResult, HailuoVideoStream
+
 DEFAULT_TIMEOUT = 30.0
-#: How long the trigger side keeps a looked-up connection; a rotated key is picked up after this.
-ASYNC_SETTINGS_TTL = 300.0
 
 
 def _clean_api_key(value: str) -> str:
@@ -182,85 +192,12 @@ def _aiohttp_error(err: BaseException, what: str, secret: str) -> HailuoTranspor
     return HailuoTransportError(scrub(f"{what} {kind}", secret)[:500], request_sent=not not_sent)
 
 
-# One aiohttp session per event loop, shared by every hook (and so every trigger) on that loop.
-_ASYNC_SESSIONS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
-    weakref.WeakKeyDictionary()
-)
 _ASYNC_SETTINGS: dict[str, tuple[float, HailuoConnectionSettings]] = {}
-
-
-def shared_client_session() -> aiohttp.ClientSession:
-    loop = asyncio.get_running_loop()
-    session = _ASYNC_SESSIONS.get(loop)
-    if session is None or session.closed:
-        connector = aiohttp.TCPConnector(
-            limit=256, limit_per_host=64, ttl_dns_cache=300, keepalive_timeout=60
-        )
-        # Proxies come from env_proxy() per base URL, not trust_env: trust_env re-reads the environment
-        # (and ~/.netrc) on every request, about 110 us, half of what a whole poll costs otherwise.
-        # No default headers: build_headers() gives every request its own (Accept included), and defaults
-        # would be merged into each request's headers on every poll.
-        session = aiohttp.ClientSession(connector=connector)
-        _ASYNC_SESSIONS[loop] = session
-    return session
-
-
-_ASYNC_LEASES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = weakref.WeakKeyDictionary()
-
-
-@contextlib.asynccontextmanager
-async def shared_session_lease() -> AsyncIterator[None]:
-    """Hold the loop's shared session while a trigger runs; the last one out closes it.
-
-    In a triggerer the loop lives as long as the process and triggers overlap, so the session stays
-    open and its connections are reused. A short-lived loop (``dag.test()``, the CLI, tests) ends with
-    no triggers left, and the session is closed instead of leaking into the loop's shutdown.
-    """
-    loop = asyncio.get_running_loop()
-    _ASYNC_LEASES[loop] = _ASYNC_LEASES.get(loop, 0) + 1
-    try:
-        yield
-    finally:
-        _ASYNC_LEASES[loop] -= 1
-        if _ASYNC_LEASES[loop] == 0:
-            await close_shared_client_session()
-
-
-async def close_shared_client_session() -> None:
-    """Close this loop's shared session (tests and short-lived loops; a triggerer keeps it for life)."""
-    loop = asyncio.get_running_loop()
-    session = _ASYNC_SESSIONS.pop(loop, None)
-    if session is not None and not session.closed:
-        await session.close()
 
 
 def clear_connection_cache() -> None:
     _ASYNC_SETTINGS.clear()
-    _ENV_PROXIES.clear()
-
-
-_ENV_PROXIES: dict[str, tuple[float, Any, Any]] = {}
-
-
-def env_proxy(base_url: str) -> tuple[Any, Any]:
-    """The proxy (and its auth) that HTTP(S)_PROXY / NO_PROXY give for ``base_url``, or (None, None).
-
-    The same environment ``requests`` honours on the sync path, so a worker and a triggerer behind one
-    corporate proxy both reach MiniMax; looked up once per base URL and kept as long as connections.
-    """
-    now = time.monotonic()
-    cached = _ENV_PROXIES.get(base_url)
-    if cached and cached[0] > now:
-        return cached[1], cached[2]
-    from aiohttp.helpers import get_env_proxy_for_url
-    from yarl import URL
-
-    try:
-        proxy, auth = get_env_proxy_for_url(URL(base_url))
-    except LookupError:
-        proxy, auth = None, None
-    _ENV_PROXIES[base_url] = (now + ASYNC_SETTINGS_TTL, proxy, auth)
-    return proxy, auth
+    clear_proxy_cache()
 
 
 class HailuoHook(V2TaskCalls, BaseHook):
@@ -292,6 +229,7 @@ class HailuoHook(V2TaskCalls, BaseHook):
         self._given_settings = settings
         #: The trigger's query, prepared for the settings it was built with (see aget_video_generation_once).
         self._aquery: tuple[HailuoConnectionSettings, str, str, ModuleType, ApiRequest, URL] | None = None
+        self._alast: tuple[bytes, VideoGenerationStatus] | None = None  # the last answer that parsed
         if logger is not None:
             # LoggingMixin's own slot, which `self.log` returns; typed for structlog, a stdlib logger fits.
             self._log = logger  # type: ignore[assignment]
@@ -586,5 +524,13 @@ class HailuoHook(V2TaskCalls, BaseHook):
             except ValueError as err:  # as aiohttp would have reported it (an invalid port, say)
                 raise _aiohttp_error(err, f"{call.method} {call.path}", settings.api_key) from None
             query = self._aquery = (settings, task_id, api_version, proto, call, url)
+            self._alast = None
         raw = await self._asend(query[4], settings, query[5])
-        return query[3].parse_query_response(raw, task_id)  # type: ignore[no-any-return]
+        # A task in progress answers the same bytes poll after poll: an answer identical to the last one
+        # that parsed is that same status again (only its trace id, a header, may be older), not parsed.
+        last = self._alast
+        if last is not None and raw.body == last[0] and raw.status == 200:
+            return last[1]
+        status: VideoGenerationStatus = query[3].parse_query_response(raw, task_id)
+        self._alast = (raw.body, status) if raw.status == 200 else None
+        return status

@@ -100,11 +100,13 @@ def decode_envelope(raw: RawResponse, call: Call, *, video_task_id: str | None =
             trace_id=trace_id,
             video_task_id=video_task_id,
         )
+    if code == 0:
+        return data
     # A query answer for a task that failed moderation carries its status with the code: that is a result
     # (the task's Fail), not an error of the call. An empty status is no status.
     status = data.get("status")
     carries_status = call is Call.QUERY and isinstance(status, str) and bool(status.strip())
-    if code != 0 and not (code in TASK_FAILURE_CODES and carries_status):
+    if not (code in TASK_FAILURE_CODES and carries_status):
         message = base_resp.get("status_msg")
         raise api_error_from_code(
             code,
@@ -149,7 +151,7 @@ def status_from_mapping(
     raw_base = data.get("base_resp")
     base_resp: Mapping[str, Any] = raw_base if isinstance(raw_base, dict) else {}
     code = base_resp.get("status_code")
-    error_code = code if isinstance(code, int) and not isinstance(code, bool) and code != 0 else None
+    error_code = code if code and isinstance(code, int) and not isinstance(code, bool) else None
     error_message = str(base_resp.get("status_msg") or "") if error_code else None
     if error_code in TASK_FAILURE_CODES:
         status = VideoStatus.FAIL

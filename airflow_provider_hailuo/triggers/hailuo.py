@@ -17,18 +17,22 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_hailuo.exceptions import HailuoError, scrub
-from airflow_provider_hailuo.hooks.hailuo import HailuoHook, shared_session_lease
+from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from airflow_provider_hailuo.hooks.shared_session import session_leases, shared_session_lease
 from airflow_provider_hailuo.outcomes import REASON_POLLING_FAILED, error_event, status_event
 from airflow_provider_hailuo.waiting import StatusWatcher
 
 #: Poll wake-ups move to the nearest multiple of this many seconds on the event loop's clock, so the
 #: polls of many triggers in one triggerer share loop wake-ups instead of each paying its own: half the
-#: CPU per poll at 100 polls/s, 10-20 % less at 1000/s, for p99 loop lag of 20-35 ms instead of
-#: 5-10 ms at 1000 polls/s (benchmarks/triggerer_scale.py, docs/performance.md). Only sleeps of at
+#: CPU per poll at 100 polls/s (benchmarks/triggerer_scale.py, docs/performance.md). Only sleeps of at
 #: least ``POLL_ALIGNMENT_MIN_SLEEP`` move (by at most half a step), never past the deadline, and never
 #: the backoff after a failure (its jitter spreads retries on purpose). 0 disables.
 POLL_ALIGNMENT_SECONDS = 0.1
 POLL_ALIGNMENT_MIN_SLEEP = 1.0
+#: The step shrinks when many waits share the loop, so that about this many polls share a wake-up:
+#: more save nothing further, queue for the shared session's connections (a burst of 100 cost 5-10 %
+#: more CPU per poll than bursts of 32) and stall the loop for the length of the burst.
+POLL_ALIGNMENT_POLLS_PER_WAKEUP = 32
 
 
 class HailuoVideoGenerationTrigger(BaseTrigger):
@@ -77,71 +81,73 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         async with shared_session_lease():
-            async for event in self._poll():
-                yield event
-                return
-
-    async def _poll(self) -> AsyncIterator[TriggerEvent]:
-        hook = self._hook()
-        watcher = StatusWatcher(
-            self.video_task_id,
-            poll_interval=self.poll_interval,
-            end_time=self.end_time,
-            started_at=self.started_at,
-        )
-        while True:
-            try:
-                status = await hook.aget_video_generation_once(
-                    self.video_task_id, api_version=self.api_version
-                )
-            except Exception as err:
+            # The loop is here, not in a generator that run() iterates: every wake-up of every poll
+            # (the sleep, the connection, the answer) would pass through that extra layer.
+            hook = self._hook()
+            watcher = StatusWatcher(
+                self.video_task_id,
+                poll_interval=self.poll_interval,
+                end_time=self.end_time,
+                started_at=self.started_at,
+            )
+            while True:
                 try:
-                    line = watcher.record_failure(err)
-                except HailuoError:  # an answer waiting cannot change: a bad key, moderation, no such task
-                    yield TriggerEvent(
-                        error_event(
-                            self.video_task_id,
-                            "error",
-                            f"Hailuo video task {self.video_task_id}: giving up polling: {err}",
-                            getattr(err, "code", None),
-                            REASON_POLLING_FAILED,
-                        )
+                    status = await hook.aget_video_generation_once(
+                        self.video_task_id, api_version=self.api_version
                     )
-                    return
-                except Exception:  # a bug must end the wait with a clear event, not hang
-                    # Labelled as a failed *wait*: the video itself may be fine, and a retry re-attaches
-                    # to it instead of being told that MiniMax failed the video.
-                    yield TriggerEvent(
-                        error_event(
-                            self.video_task_id,
-                            "error",
-                            scrub(
-                                f"Hailuo video task {self.video_task_id}: unexpected error while polling: {err!r}"
-                            ),
-                            None,
-                            REASON_POLLING_FAILED,
+                except Exception as err:
+                    event = self._failed_poll(watcher, err)
+                    if event is None and watcher.deadline_passed:
+                        await self._cancel_if_v2(hook)
+                        event = TriggerEvent(
+                            error_event(self.video_task_id, "timeout", watcher.timeout_message())
                         )
-                    )
-                    return
+                    if event is not None:
+                        yield event
+                        return
+                    await asyncio.sleep(watcher.next_delay(err))
+                    continue
+                line = watcher.record(status)
                 if line:
-                    self.log.warning("%s", line)
+                    self.log.info("%s", line)
+                if status.is_terminal:
+                    yield TriggerEvent(status_event(status))
+                    return
                 if watcher.deadline_passed:
                     await self._cancel_if_v2(hook)
                     yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
                     return
-                await asyncio.sleep(watcher.next_delay(err))
-                continue
-            line = watcher.record(status)
-            if line:
-                self.log.info("%s", line)
-            if status.is_terminal:
-                yield TriggerEvent(status_event(status))
-                return
-            if watcher.deadline_passed:
-                await self._cancel_if_v2(hook)
-                yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
-                return
-            await asyncio.sleep(_aligned_poll_delay(watcher))
+                await asyncio.sleep(_aligned_poll_delay(watcher))
+
+    def _failed_poll(self, watcher: StatusWatcher, err: Exception) -> TriggerEvent | None:
+        """The event that ends the wait after a failed poll, or None to sit the failure out."""
+        try:
+            line = watcher.record_failure(err)
+        except HailuoError:  # an answer waiting cannot change: a bad key, moderation, no such task
+            return TriggerEvent(
+                error_event(
+                    self.video_task_id,
+                    "error",
+                    f"Hailuo video task {self.video_task_id}: giving up polling: {err}",
+                    getattr(err, "code", None),
+                    REASON_POLLING_FAILED,
+                )
+            )
+        except Exception:  # a bug must end the wait with a clear event, not hang
+            # Labelled as a failed *wait*: the video itself may be fine, and a retry re-attaches
+            # to it instead of being told that MiniMax failed the video.
+            return TriggerEvent(
+                error_event(
+                    self.video_task_id,
+                    "error",
+                    scrub(f"Hailuo video task {self.video_task_id}: unexpected error while polling: {err!r}"),
+                    None,
+                    REASON_POLLING_FAILED,
+                )
+            )
+        if line:  # the first failure of an outage; later ones are counted, not logged
+            self.log.warning("%s", line)
+        return None
 
     async def _cancel_if_v2(self, hook: HailuoHook) -> None:
         """v2 can cancel a queued video (not billed); v1 has no cancel endpoint."""
@@ -167,7 +173,10 @@ def _aligned_poll_delay(watcher: StatusWatcher) -> float:
     step = POLL_ALIGNMENT_SECONDS
     if step <= 0 or delay < max(POLL_ALIGNMENT_MIN_SLEEP, watcher.poll_interval):
         return delay  # short intervals, and sleeps already cut short by the deadline, stay exact
-    now = asyncio.get_running_loop().time()
+    loop = asyncio.get_running_loop()
+    # The waits sharing this loop poll about (their number / interval) times a second.
+    step = min(step, POLL_ALIGNMENT_POLLS_PER_WAKEUP * watcher.poll_interval / max(1, session_leases(loop)))
+    now = loop.time()
     aligned = max(0.0, round((now + delay) / step) * step - now)
     if watcher.end_time is not None and time.time() + aligned >= watcher.end_time:
         return delay

@@ -415,6 +415,93 @@ async def test_async_poll_with_an_unusable_url_is_a_transport_error() -> None:
     await close_shared_client_session()
 
 
+async def _scripted_api(answers: list[tuple[int, dict[str, Any]]]) -> tuple[asyncio.Server, str]:
+    """A server that gives ``answers`` (HTTP status, JSON body) in order, one per request."""
+    pending = list(answers)
+
+    async def api(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass
+        code, obj = pending.pop(0)
+        body = json.dumps(obj).encode()
+        head = f"HTTP/1.1 {code} X\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        writer.write(head.encode() + body)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(api, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+async def test_async_poll_parses_a_repeated_answer_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trigger's poll parses an answer identical to the last one that parsed only once; any other
+    answer (a change of status, the same body with another HTTP status) is parsed as always."""
+    from airflow_provider_hailuo.protocol import v1
+
+    processing = {"task_id": "7", "status": "Processing", "base_resp": {"status_code": 0, "status_msg": "ok"}}
+    success = {**processing, "status": "Success", "file_id": "42"}
+    server, url = await _scripted_api(
+        [(200, processing), (200, processing), (503, processing), (200, processing), (200, success)]
+    )
+    parsed: list[str] = []
+    real_parse = v1.parse_query_response
+
+    def counting_parse(raw: Any, task_id: str) -> Any:
+        parsed.append(raw.body.decode())
+        return real_parse(raw, task_id)
+
+    monkeypatch.setattr(v1, "parse_query_response", counting_parse)
+    hook = HailuoHook(settings=HailuoConnectionSettings("k", url, None, 5.0))
+    try:
+        first = await hook.aget_video_generation_once("7")
+        assert first.status is VideoStatus.PROCESSING
+        assert await hook.aget_video_generation_once("7") is first  # the same bytes: not parsed again
+        with pytest.raises(HailuoHTTPError):  # the same bytes with a 503 are an error, as always
+            await hook.aget_video_generation_once("7")
+        assert await hook.aget_video_generation_once("7") is first
+        done = await hook.aget_video_generation_once("7")
+        assert (done.status, done.file_id) == (VideoStatus.SUCCESS, "42")
+    finally:
+        server.close()
+        await close_shared_client_session()
+    assert len(parsed) == 3  # the first answer, the 503 and the Success
+
+
+async def test_shared_session_caps_concurrent_connections() -> None:
+    """However many triggers poll at once, a triggerer opens at most ASYNC_CONNECTION_LIMIT connections."""
+    from airflow_provider_hailuo.hooks.hailuo import ASYNC_CONNECTION_LIMIT
+
+    open_now, peak = 0, 0
+    body = json.dumps({"task_id": "1", "status": "Processing", "base_resp": {"status_code": 0}}).encode()
+
+    async def slow_api(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal open_now, peak
+        open_now += 1
+        peak = max(peak, open_now)
+        try:
+            while (await reader.readline()) not in (b"\r\n", b""):
+                pass
+            await asyncio.sleep(0.2)
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            writer.write(head.encode() + body)
+            await writer.drain()
+        finally:
+            writer.close()
+            open_now -= 1
+
+    server = await asyncio.start_server(slow_api, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    await close_shared_client_session()
+    try:
+        hook = HailuoHook(settings=HailuoConnectionSettings("k", url, None, 30.0))
+        polls = [HailuoHook(settings=hook.settings).aget_video_generation_once("1") for _ in range(150)]
+        assert all(s.status is VideoStatus.PROCESSING for s in await asyncio.gather(*polls))
+    finally:
+        server.close()
+        await close_shared_client_session()
+    assert peak == ASYNC_CONNECTION_LIMIT
+
+
 async def test_async_connection_lookup(sandbox: Any) -> None:
     settings = await HailuoHook().aget_settings()
     assert settings.base_url == sandbox.url

@@ -54,3 +54,17 @@ async def test_zero_disables_alignment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(trigger_module, "POLL_ALIGNMENT_SECONDS", 0.0)
     watcher = StatusWatcher("1", poll_interval=10.0)
     assert _aligned_poll_delay(watcher) == 10.0
+
+
+async def test_many_waits_on_one_loop_share_a_finer_grid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1000 waits polling every second: about POLL_ALIGNMENT_POLLS_PER_WAKEUP polls per wake-up, not 100."""
+    monkeypatch.setattr(trigger_module, "session_leases", lambda loop: 1000)
+    step = trigger_module.POLL_ALIGNMENT_POLLS_PER_WAKEUP * 1.0 / 1000
+    assert step < STEP
+    watcher = StatusWatcher("1", poll_interval=1.0)
+    for _ in range(20):
+        delay = _aligned_poll_delay(watcher)
+        wake = asyncio.get_running_loop().time() + delay
+        assert abs(delay - 1.0) <= step / 2 + 1e-6
+        assert abs(wake / step - round(wake / step)) < 1e-3
+        await asyncio.sleep(0.013)
