@@ -19,14 +19,18 @@ from airflow_provider_hailuo.waiting import StatusWatcher
 STEP = trigger_module.POLL_ALIGNMENT_SECONDS
 
 
-async def test_long_poll_sleeps_wake_on_the_grid() -> None:
-    watcher = StatusWatcher("1", poll_interval=10.0)
+async def _assert_polls_wake_on_grid(interval: float, step: float) -> None:
+    watcher = StatusWatcher("1", poll_interval=interval)
     for _ in range(20):
         delay = _aligned_poll_delay(watcher)
         wake = asyncio.get_running_loop().time() + delay
-        assert abs(delay - 10.0) <= STEP / 2 + 1e-6
-        assert abs(wake / STEP - round(wake / STEP)) < 1e-3
+        assert abs(delay - interval) <= step / 2 + 1e-6
+        assert abs(wake / step - round(wake / step)) < 1e-3
         await asyncio.sleep(0.013)  # move the clock off the grid
+
+
+async def test_long_poll_sleeps_wake_on_the_grid() -> None:
+    await _assert_polls_wake_on_grid(10.0, STEP)
 
 
 async def test_short_intervals_are_not_moved() -> None:
@@ -61,10 +65,4 @@ async def test_many_waits_on_one_loop_share_a_finer_grid(monkeypatch: pytest.Mon
     monkeypatch.setattr(trigger_module, "session_leases", lambda loop: 1000)
     step = trigger_module.POLL_ALIGNMENT_POLLS_PER_WAKEUP * 1.0 / 1000
     assert step < STEP
-    watcher = StatusWatcher("1", poll_interval=1.0)
-    for _ in range(20):
-        delay = _aligned_poll_delay(watcher)
-        wake = asyncio.get_running_loop().time() + delay
-        assert abs(delay - 1.0) <= step / 2 + 1e-6
-        assert abs(wake / step - round(wake / step)) < 1e-3
-        await asyncio.sleep(0.013)
+    await _assert_polls_wake_on_grid(1.0, step)
