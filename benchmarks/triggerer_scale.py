@@ -17,7 +17,8 @@ Implementations measured in the same run (the naive baseline defines the "one th
 bare reference the "at most 1.2 times the practical limit" target):
 
 ``hailuo``   ``HailuoVideoGenerationTrigger``: one shared aiohttp session per loop, the connection
-             looked up asynchronously once and cached 300 s, poll wake-ups aligned to a 100 ms grid.
+             looked up asynchronously once and cached 300 s, an answer identical to the previous one
+             not parsed again, poll wake-ups aligned to a grid of at most 100 ms.
 ``naive``    What the generic HTTP sensor trigger (``HttpSensorTrigger``) does on the
              ``HttpAsyncHook`` of apache-airflow-providers-http before 6.x: a new
              ``aiohttp.ClientSession`` per poll, the connection looked up per poll with the sync
