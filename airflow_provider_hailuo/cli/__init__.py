@@ -11,7 +11,9 @@ Commands::
 
     hailuo generate --prompt TEXT [options]   submit, wait with a live status line, download
     hailuo resume TASK_ID                     wait for an already submitted task, then download
-    hailuo status TASK_ID                     one status query
+    hailuo status TASK_ID                     one status query (v2:<id> for a MiniMax-H3 task)
+    hailuo list                               MiniMax-H3 tasks of the last 7 days (v2 API)
+    hailuo cancel TASK_ID                     cancel a queued MiniMax-H3 task (not billed)
     hailuo download FILE_ID                   download a generated file (or --s3)
     hailuo models                             the model catalogue
     hailuo camera                             the 15 camera commands

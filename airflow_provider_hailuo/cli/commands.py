@@ -59,6 +59,7 @@ def _payload(args: argparse.Namespace) -> dict[str, Any]:
             subject_reference=args.subject,
             callback_url=args.callback_url,
             aigc_watermark=args.watermark,
+            ratio=args.ratio,
             extra_params=extra or None,
             aws_conn_id=args.aws_conn_id,
         )
@@ -93,15 +94,17 @@ def _wait_and_fetch(
     started: float,
     model: str | None = None,
     extra: dict[str, Any] | None = None,
+    api_version: str = "v1",
 ) -> int:
     """Wait with a live status line, then download; the part ``generate`` and ``resume`` share."""
     from airflow_provider_hailuo.exceptions import HailuoInvalidParamsError, HailuoWaitTimeoutError
-    from airflow_provider_hailuo.protocol import VideoStatus
+    from airflow_provider_hailuo.protocol import VideoStatus, task_ref
 
     args = rt.args
     hook = rt.hook()
     rt.waiting = True
-    line = StatusLine(rt.console, task_id, started=started)
+    ref = task_ref(task_id, api_version)
+    line = StatusLine(rt.console, ref, started=started)
     try:
         with line:
             final = hook.wait_for_video_generation(
@@ -109,20 +112,22 @@ def _wait_and_fetch(
                 poll_interval=args.poll_interval,
                 timeout=args.timeout,
                 on_status=lambda status, _elapsed: line.update(status.status.value),
+                api_version=api_version,
             )
     except HailuoWaitTimeoutError as err:
         raise CliError(
             ExitCode.TIMEOUT,
-            f"video task {task_id} was not ready after {format_elapsed(line.elapsed)} (last status "
+            f"video task {ref} was not ready after {format_elapsed(line.elapsed)} (last status "
             f"{line.status or 'unknown'}). It keeps running at MiniMax and may still finish: wait for it "
-            f"with 'hailuo resume {task_id}' instead of submitting again",
-            task_id=task_id,
+            f"with 'hailuo resume {ref}' instead of submitting again",
+            task_id=ref,
         ) from err
     except HailuoInvalidParamsError as err:
-        raise _unknown_task(rt, task_id, err) from err
+        raise _unknown_task(rt, ref, err) from err
     if final.status is VideoStatus.FAIL:
         raise failure_of(final)
-    file_id = final.file_id or ""
+    # A v2 video has no file id: it is fetched by its task (the URL from a fresh query).
+    file_id = final.file_id or (ref if api_version == "v2" else "")
     size = f", {final.video_width}x{final.video_height}" if final.video_width else ""
     rt.console.result(f"video ready: file id {file_id}{size} after {format_elapsed(line.elapsed)}")
     fetched = fetch(rt, file_id, dest, f"hailuo-{task_id}.mp4", task_id=task_id, model=model)
@@ -176,8 +181,11 @@ def cmd_generate(rt: Runtime) -> int:
     if not args.no_wait:
         check_destination(rt, dest, None)
     hook = rt.hook()
+    from airflow_provider_hailuo.catalogue import api_version_for
     from airflow_provider_hailuo.exceptions import HailuoError
-    from airflow_provider_hailuo.retry import ambiguous_create_message, create_may_have_happened
+    from airflow_provider_hailuo.protocol import task_ref
+    from airflow_provider_hailuo.reconcile import UnresolvedCreateError, adopt_ambiguous_create
+    from airflow_provider_hailuo.retry import create_may_have_happened
 
     started = time.monotonic()
     sent_at = time.time()
@@ -188,46 +196,60 @@ def cmd_generate(rt: Runtime) -> int:
         rt.submitting = False  # answered: the error below says what it means
         # The same rule the operator applies: an ambiguous failure (a 5xx or gateway page, a timeout after
         # sending, a garbled answer) may hide a created, billed task; never suggest simply running it again.
-        if create_may_have_happened(err):
-            raise CliError(
-                ExitCode.NETWORK,
-                ambiguous_create_message(err, sent_at=sent_at, then="run 'hailuo generate' again"),
-            ) from err
-        raise
+        if not create_may_have_happened(err):
+            raise
+        # v2 finds the task in its list (exactly one match is adopted); otherwise exit 9 with what to check.
+        try:
+            task_id = adopt_ambiguous_create(
+                hook, payload, err, sent_at=sent_at, then="run 'hailuo generate' again"
+            )
+        except UnresolvedCreateError as unresolved:
+            raise CliError(ExitCode.NETWORK, str(unresolved)) from err
     # Cleared only once MiniMax answered: Ctrl-C (not an Exception) keeps it set for the report.
     rt.submitting = False
-    rt.task_id = task_id
-    rt.console.result(f"task id: {task_id}")
+    api_version = api_version_for(payload.get("model"))
+    ref = task_ref(task_id, api_version)
+    rt.task_id = ref
+    rt.console.result(f"task id: {ref}")
     if args.no_wait:
         if args.json:
-            rt.console.emit_json({"task_id": task_id, "status": "Submitted", **summary})
+            rt.console.emit_json({"task_id": ref, "status": "Submitted", **summary})
         else:
-            rt.console.note(
-                f"check it with 'hailuo status {task_id}', fetch it with 'hailuo resume {task_id}'"
-            )
+            rt.console.note(f"check it with 'hailuo status {ref}', fetch it with 'hailuo resume {ref}'")
         return ExitCode.OK
-    return _wait_and_fetch(rt, task_id, dest, started=started, model=str(payload.get("model")), extra=summary)
+    return _wait_and_fetch(
+        rt,
+        task_id,
+        dest,
+        started=started,
+        model=str(payload.get("model")),
+        extra=summary,
+        api_version=api_version,
+    )
 
 
-def _task_id_arg(value: str) -> str:
+def task_arg(value: str) -> tuple[str, str]:
+    """``TASK_ID`` as ``(task id, API version)``: digits for a v1 task, ``v2:<digits>`` for MiniMax-H3."""
+    from airflow_provider_hailuo.protocol import split_task_ref
     from airflow_provider_hailuo.validation import validate_video_task_id
 
+    task_id, api_version = split_task_ref(value)
     try:
-        return validate_video_task_id(value, field="TASK_ID")
+        return validate_video_task_id(task_id, field="TASK_ID"), api_version
     except ValueError as err:
-        raise CliError(ExitCode.USAGE, str(err)) from err
+        raise CliError(ExitCode.USAGE, f"{err} (v2:<digits> for a MiniMax-H3 task)") from err
 
 
 def cmd_resume(rt: Runtime) -> int:
     """Pick up a task submitted earlier (``--no-wait``, a timeout, Ctrl-C, a DAG): wait, then download."""
-    task_id = _task_id_arg(rt.args.task_id)
-    rt.task_id = task_id
+    task_id, api_version = task_arg(rt.args.task_id)
+    rt.task_id = rt.args.task_id.strip()
     dest = destination(rt.args)
     if dest.kind == "stdout":
         rt.console.reserve_stdout()
     check_destination(rt, dest, f"hailuo-{task_id}.mp4")
     rt.hook()
-    return _wait_and_fetch(rt, task_id, dest, started=time.monotonic())
+    return _wait_and_fetch(rt, task_id, dest, started=time.monotonic(), api_version=api_version)
 
 
 def cmd_status(rt: Runtime) -> int:
@@ -235,21 +257,24 @@ def cmd_status(rt: Runtime) -> int:
     from airflow_provider_hailuo.exceptions import HailuoInvalidParamsError
     from airflow_provider_hailuo.protocol import VideoStatus
 
-    task_id = _task_id_arg(rt.args.task_id)
-    rt.task_id = task_id
+    task_id, api_version = task_arg(rt.args.task_id)
+    ref = rt.task_id = rt.args.task_id.strip()
     try:
-        status = rt.hook().get_video_generation(task_id)
+        status = rt.hook().get_video_generation(task_id, api_version=api_version)
     except HailuoInvalidParamsError as err:
-        raise _unknown_task(rt, task_id, err) from err
+        raise _unknown_task(rt, ref, err) from err
     doc = status_doc(status)
     if rt.args.json:
         rt.console.emit_json(doc)
     else:
-        rt.console.result(f"task {task_id}: {status.status.value}")
+        shown = f"{status.status.value} ({status.raw_status})" if status.raw_status else status.status.value
+        rt.console.result(f"task {ref}: {shown}")
         if status.file_id:
             size = f" ({status.video_width}x{status.video_height})" if status.video_width else ""
             rt.console.result(f"file id: {status.file_id}{size}")
             rt.console.note(f"download it with 'hailuo download {status.file_id}'")
+        elif status.video_url:
+            rt.console.note(f"download it with 'hailuo download {ref}'")
         if status.error_code:
             rt.console.result(f"reason: {status.error_code} {status.error_message or ''}".rstrip())
     if status.status is VideoStatus.FAIL:
@@ -258,17 +283,21 @@ def cmd_status(rt: Runtime) -> int:
 
 
 def cmd_download(rt: Runtime) -> int:
+    from airflow_provider_hailuo.protocol import split_task_ref
     from airflow_provider_hailuo.validation import validate_file_id
 
-    try:
-        file_id = validate_file_id(rt.args.file_id, field="FILE_ID")
-    except ValueError as err:
-        raise CliError(ExitCode.USAGE, str(err)) from err
+    if split_task_ref(rt.args.file_id)[1] == "v2":  # a MiniMax-H3 video, fetched by its task
+        file_id = "v2:" + task_arg(rt.args.file_id)[0]
+    else:
+        try:
+            file_id = validate_file_id(rt.args.file_id, field="FILE_ID")
+        except ValueError as err:
+            raise CliError(ExitCode.USAGE, str(err)) from err
     rt.file_id = file_id
     dest = destination(rt.args)
     if dest.kind == "stdout":
         rt.console.reserve_stdout()
-    default_name = f"hailuo-{file_id}.mp4"
+    default_name = f"hailuo-{file_id.replace(':', '-')}.mp4"
     check_destination(rt, dest, default_name, file_id=file_id)
     fetched = fetch(rt, file_id, dest, default_name)
     if rt.args.json:

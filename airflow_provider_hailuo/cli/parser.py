@@ -31,6 +31,7 @@ from airflow_provider_hailuo.cli.credentials import (
 )
 from airflow_provider_hailuo.cli.exit_codes import EXIT_CODES
 from airflow_provider_hailuo.cli.listings import cmd_camera, cmd_models
+from airflow_provider_hailuo.cli.v2_tasks import cmd_cancel, cmd_list
 from airflow_provider_hailuo.regions import DEFAULT_HOST, INTERNATIONAL_HOST
 
 if TYPE_CHECKING:
@@ -281,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--watermark", action="store_const", const=True, default=None, help="add the AIGC watermark"
     )
+    gen.add_argument(
+        "--ratio", help="MiniMax-H3: 21:9, 16:9, 4:3, 1:1, 3:4, 9:16 or adaptive (text only: default 16:9)"
+    )
     gen.add_argument("--callback-url", metavar="URL", help="MiniMax posts status changes to this URL")
     gen.add_argument(
         "--extra",
@@ -300,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         "wait for a submitted task, then download it",
         "Wait for a task submitted earlier (generate --no-wait, a timeout, Ctrl-C, a DAG) and download it.",
     )
-    resume.add_argument("task_id", metavar="TASK_ID")
+    resume.add_argument("task_id", metavar="TASK_ID", help="digits, or v2:<digits> for a MiniMax-H3 task")
     _add_wait_options(resume)
     _add_destination_options(resume, "hailuo-<task_id>.mp4")
 
@@ -310,7 +314,33 @@ def build_parser() -> argparse.ArgumentParser:
         "show a task's status",
         "Query a task once. Exit 0 while it runs or when it succeeded, 7 when it failed (5: moderation).",
     )
-    status.add_argument("task_id", metavar="TASK_ID")
+    status.add_argument("task_id", metavar="TASK_ID", help="digits, or v2:<digits> for a MiniMax-H3 task")
+
+    listing = add(
+        "list",
+        cmd_list,
+        "list MiniMax-H3 tasks (v2 API)",
+        "One page of the account's MiniMax-H3 tasks of the last 7 days, newest first (v1 has no list).",
+    )
+    listing.add_argument(
+        "--status",
+        choices=("queued", "running", "succeeded", "failed", "cancelled", "expired"),
+        help="only tasks with this status",
+    )
+    listing.add_argument("--model", help="only tasks of this model (e.g. MiniMax-H3-Max)")
+    listing.add_argument("--page", type=_positive_int, default=1, metavar="N", help="page number (default 1)")
+    listing.add_argument(
+        "--page-size", type=_positive_int, default=20, metavar="N", help="tasks per page (default 20)"
+    )
+
+    cancel = add(
+        "cancel",
+        cmd_cancel,
+        "cancel a queued MiniMax-H3 task (not billed)",
+        "Cancel a MiniMax-H3 task that is still queued: MiniMax does not bill it. A running task cannot be "
+        "cancelled (exit 1; it will be billed); a finished one is left alone.",
+    )
+    cancel.add_argument("task_id", metavar="TASK_ID", help="v2:<digits> (or the bare digits)")
 
     download = add(
         "download",

@@ -60,6 +60,7 @@ from airflow_provider_hailuo.protocol import (
     parse_retrieve_response,
     query_request,
     retrieve_request,
+    task_ref,
 )
 from airflow_provider_hailuo.regions import DEFAULT_HOST, REGION_COUNTERPARTS
 from airflow_provider_hailuo.retry import DEFAULT_RETRY_POLICY, RetryPolicy
@@ -411,7 +412,10 @@ class HailuoHook(V2TaskCalls, BaseHook):
         from airflow_provider_hailuo.waiting import StatusWatcher
 
         watcher = StatusWatcher(
-            str(video_task_id), poll_interval=poll_interval, timeout=timeout, retry_policy=self.retry_policy
+            task_ref(video_task_id, api_version),
+            poll_interval=poll_interval,
+            timeout=timeout,
+            retry_policy=self.retry_policy,
         )
         while True:
             try:

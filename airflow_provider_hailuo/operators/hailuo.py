@@ -1,15 +1,16 @@
 """HailuoVideoGenerationOperator: submit a video, then wait in the triggerer or the worker.
 
 The Hailuo task id is recorded the moment it exists (XCom, a log line and, on Airflow 3.3+, the task
-state store) because MiniMax has no idempotency key and no list endpoint: an id that is lost is a
-video paid for and orphaned. A retry reads the id back and re-attaches instead of paying again.
+state store) because MiniMax has no idempotency key and v1 no list endpoint: an id that is lost is a
+video paid for and orphaned. A retry reads the id back and re-attaches instead of paying again; on
+MiniMax-H3 (v2) the task list finds a video whose id was lost (:mod:`airflow_provider_hailuo.reconcile`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -30,16 +31,25 @@ from airflow_provider_hailuo.outcomes import (
     status_event,
     validate_event,
 )
-from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus
+from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus, task_ref
+from airflow_provider_hailuo.reconcile import (
+    CLOCK_SLACK_SECONDS,
+    UnresolvedCreateError,
+    adopt_ambiguous_create,
+    find_earlier_video,
+    lists_tasks,
+)
 from airflow_provider_hailuo.redaction import redact_callback_url, redact_image_reference
 from airflow_provider_hailuo.request import prepare_video_generation_payload
-from airflow_provider_hailuo.retry import ambiguous_create_message, create_may_have_happened
+from airflow_provider_hailuo.retry import create_may_have_happened
 from airflow_provider_hailuo.shapes import VideoResult, video_result
 from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
 from airflow_provider_hailuo.waiting import ends_wait, sensor_call
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
+
+    from airflow_provider_hailuo.protocol.v2 import ListedTask
 
 #: Key of the Hailuo task id in the task state store. Renaming it breaks re-attach of in-flight retries.
 STATE_KEY = "hailuo_video_task_id"
@@ -352,7 +362,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         self, context: Context
     ) -> tuple[str, VideoGenerationStatus | None, dict[str, Any]]:
         store = context.get("task_state_store")  # type: ignore[call-overload]
-        if store is None:
+        if store is None and not lists_tasks(self.model):
             self.log.warning(
                 "This Airflow has no task state store (it arrived in 3.3): a retry could not re-attach to the "
                 "video this try submits, so a failed or timed-out wait ends the task without retries."
@@ -365,16 +375,23 @@ class HailuoVideoGenerationOperator(BaseOperator):
             return task_id, status, summary
         payload = self._payload()  # validates (and reads images) only when a video is really submitted
         summary = {**self._summary(payload), **self._estimate(payload)}
+        earlier = self._earlier_video(context, store, payload)
+        if earlier is not None:
+            context["ti"].xcom_push(key="video_task_id", value=earlier.video_task_id)
+            return earlier.video_task_id, earlier.status, summary
         sent_at = time.time()
         try:
             task_id = self.hook.create_video_generation_from_payload(payload)
         except HailuoError as err:
-            if create_may_have_happened(err):
-                # A task may exist that we cannot find (v1 has no list endpoint): never pay twice.
-                raise AirflowFailException(
-                    ambiguous_create_message(err, sent_at=sent_at, then="clear this task to submit again")
-                ) from err
-            raise
+            if not create_may_have_happened(err):
+                raise
+            # A task may exist: never pay twice. v2 finds it in its task list; v1 cannot look.
+            try:
+                task_id = adopt_ambiguous_create(
+                    self.hook, payload, err, sent_at=sent_at, then="clear this task to submit again"
+                )
+            except UnresolvedCreateError as unresolved:
+                raise AirflowFailException(str(unresolved)) from err
         del payload
         self.log.info("Submitted Hailuo video task %s", task_id)  # before anything else can fail
         try:
@@ -383,17 +400,46 @@ class HailuoVideoGenerationOperator(BaseOperator):
             context["ti"].xcom_push(key="video_task_id", value=task_id)
         except Exception as err:
             # Without the record a retry could not re-attach and would pay for a second video.
+            call = sensor_call(task_ref(task_id, summary.get("api_version")))
             raise AirflowFailException(
                 f"Hailuo video task {task_id} was submitted (and is billed) but could not be recorded ({err}). "
-                f"Not retrying, to avoid paying for a second video: wait for it with {sensor_call(task_id)}."
+                f"Not retrying, to avoid paying for a second video: wait for it with {call}."
             ) from err
         return task_id, None, summary
+
+    def _earlier_video(self, context: Context, store: Any, payload: Mapping[str, Any]) -> ListedTask | None:
+        """On a retry without a task state store (Airflow < 3.3), the video an earlier try submitted.
+
+        Only v2 can look (its task list, searched since the DAG run started); v1 submits anew.
+        """
+        try_number = getattr(context.get("ti"), "try_number", None)
+        started = getattr(context.get("dag_run"), "start_date", None)
+        if store is not None or not lists_tasks(payload.get("model")) or not isinstance(started, datetime):
+            return None
+        if not isinstance(try_number, int) or try_number < 2:
+            return None
+        since = started.timestamp() - CLOCK_SLACK_SECONDS
+        try:
+            found = find_earlier_video(self.hook, payload, since=since, until=time.time())
+        except UnresolvedCreateError as err:
+            raise AirflowFailException(str(err)) from err
+        if found is not None:
+            self.log.warning(
+                "Try %s: the v2 task list shows video task %s (%s) made by an earlier try with these parameters; "
+                "re-attaching to it instead of paying again",
+                try_number,
+                found.video_task_id,
+                found.status.raw_status,
+            )
+        return found
 
     def execute(self, context: Context) -> VideoResult:
         try:
             return self._execute(context)
         except HailuoError as err:
-            raise_for_airflow(err, retry_reattaches=_has_state_store(context))
+            # A retry finds the video again through the task state store (3.3+) or, on v2, the task list.
+            reattaches = _has_state_store(context) or lists_tasks(self.model)
+            raise_for_airflow(err, retry_reattaches=reattaches)
 
     def _execute(self, context: Context) -> VideoResult:
         task_id, status, summary = self._submit_or_reattach(context)
@@ -403,7 +449,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
             summary.get("model"),
             summary.get("resolution", "default resolution"),
             summary.get("duration", 6),
-            sensor_call(task_id),
+            sensor_call(task_ref(task_id, summary.get("api_version"))),
         )
         if not self.wait_for_completion:
             return self._result(summary, {"video_task_id": task_id}, "Submitted")

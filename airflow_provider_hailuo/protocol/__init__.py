@@ -49,6 +49,20 @@ def for_version(api_version: str | None) -> ModuleType:
     raise ValueError(f"api_version: expected v1 or v2, got {api_version!r}")
 
 
+def task_ref(video_task_id: str, api_version: str | None) -> str:
+    """The name a task goes by in messages, the sensor and the CLI: ``v2:<id>`` on v2, the bare id on v1."""
+    return for_version(api_version).task_ref(str(video_task_id))  # type: ignore[no-any-return]
+
+
+def split_task_ref(ref: object) -> tuple[str, str]:
+    """``(task id, API version)`` of what :func:`task_ref` gives; a bare id is a v1 task's."""
+    from airflow_provider_hailuo.protocol import v2
+
+    text = str(ref).strip() if ref is not None else ""
+    task_id = v2.task_id_of_ref(text)
+    return (task_id, "v2") if task_id is not None else (text, "v1")
+
+
 __all__ = [
     "CREATE_PATH",
     "QUERY_PATH",
@@ -71,5 +85,7 @@ __all__ = [
     "parse_retrieve_response",
     "query_request",
     "retrieve_request",
+    "split_task_ref",
     "status_from_mapping",
+    "task_ref",
 ]

@@ -41,6 +41,11 @@ def _group_params(group_id: str | None) -> dict[str, str]:
     return {"GroupId": group_id} if group_id else {}
 
 
+def task_ref(video_task_id: str) -> str:
+    """How a v1 task is named to users, the sensor and the CLI: its bare id."""
+    return str(video_task_id)
+
+
 def create_request(payload: Mapping[str, Any], *, group_id: str | None = None) -> ApiRequest:
     return ApiRequest("POST", CREATE_PATH, _group_params(group_id), dict(payload), idempotent=False)
 

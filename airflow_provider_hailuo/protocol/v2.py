@@ -44,6 +44,10 @@ def video_ref(video_task_id: str) -> str:
     return f"{VIDEO_REF_PREFIX}{video_task_id}"
 
 
+#: How a v2 task is named to users, the sensor and the CLI (a bare id is taken as v1's).
+task_ref = video_ref
+
+
 def task_id_of_ref(ref: str) -> str | None:
     """The task id inside a ``v2:<task id>`` reference, or None for a v1 file id."""
     if isinstance(ref, str) and ref.startswith(VIDEO_REF_PREFIX) and ref[len(VIDEO_REF_PREFIX) :].strip():

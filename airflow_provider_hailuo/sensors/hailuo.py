@@ -30,7 +30,7 @@ from airflow_provider_hailuo.outcomes import (
     status_event,
     validate_event,
 )
-from airflow_provider_hailuo.protocol import VideoStatus
+from airflow_provider_hailuo.protocol import VideoStatus, split_task_ref, task_ref
 from airflow_provider_hailuo.shapes import VideoResult, WaitEvent, video_result
 from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
 from airflow_provider_hailuo.waiting import StatusWatcher
@@ -39,20 +39,28 @@ if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
 
-def _task_id_of(value: Any) -> str:
-    """Accept the id itself or the generation operator's result dict."""
+def _task_of(value: Any) -> tuple[str, str]:
+    """``(task id, API version)`` from the id, ``v2:<id>`` (MiniMax-H3) or the generation operator's result."""
+    recorded = None
     if isinstance(value, Mapping):
+        recorded = value.get("api_version")
         value = value.get("video_task_id")
-    text = str(value).strip() if value is not None else ""
-    if not text or not text.isdigit():
-        raise AirflowFailException(f"video_task_id: expected a Hailuo task id (digits), got {value!r}")
-    return text
+    task_id, api_version = split_task_ref(value)
+    if api_version == "v1" and recorded == "v2":  # the operator's result names its API
+        api_version = "v2"
+    if not task_id.isdigit():
+        raise AirflowFailException(
+            "video_task_id: expected a Hailuo task id (digits; v2:<digits> for a MiniMax-H3 video), or the "
+            f"generation operator's result, got {value!r}"
+        )
+    return task_id, api_version
 
 
 class HailuoVideoGenerationSensor(BaseSensorOperator):
     """Wait until a Hailuo video task succeeds; fail clearly when it fails.
 
-    :param video_task_id: the Hailuo task id (templated), or the generation operator's result dict.
+    :param video_task_id: the Hailuo task id (templated): digits for a v1 model, ``v2:<id>`` for a
+        MiniMax-H3 video, or the generation operator's result dict (which names its API).
     :param deferrable: wait in the triggerer.
     """
 
@@ -78,12 +86,12 @@ class HailuoVideoGenerationSensor(BaseSensorOperator):
 
     def _result(self, event: WaitEvent) -> VideoResult:
         """The generation operator's result shape; what was requested is unknown here, so None."""
-        return video_result(event, VideoStatus.SUCCESS.value)
+        return video_result(event, VideoStatus.SUCCESS.value, api_version=_task_of(self.video_task_id)[1])
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
-        task_id = _task_id_of(self.video_task_id)
+        task_id, api_version = _task_of(self.video_task_id)
         try:
             result = self.poke(context)
         except (AirflowSensorTimeout, AirflowFailException) as err:
@@ -100,6 +108,7 @@ class HailuoVideoGenerationSensor(BaseSensorOperator):
                 hailuo_conn_id=self.hailuo_conn_id,
                 poll_interval=float(self.poke_interval),
                 end_time=time.time() + timeout if timeout else None,
+                api_version=api_version,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=timeout + float(self.poke_interval) + 60) if timeout else None,
@@ -108,12 +117,12 @@ class HailuoVideoGenerationSensor(BaseSensorOperator):
     @cached_property
     def _watcher(self) -> StatusWatcher:
         """The wait policy across the pokes of one run; the sensor's own ``timeout`` is the deadline."""
-        return StatusWatcher(_task_id_of(self.video_task_id), poll_interval=float(self.poke_interval))
+        return StatusWatcher(task_ref(*_task_of(self.video_task_id)), poll_interval=float(self.poke_interval))
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
-        task_id = _task_id_of(self.video_task_id)
+        task_id, api_version = _task_of(self.video_task_id)
         try:
-            status = self.hook.get_video_generation_once(task_id)
+            status = self.hook.get_video_generation_once(task_id, api_version=api_version)
         except HailuoError as err:
             try:
                 line = self._watcher.record_failure(err)

@@ -20,6 +20,7 @@ from airflow_provider_hailuo.exceptions import HailuoError, scrub
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.hooks.shared_session import session_leases, shared_session_lease
 from airflow_provider_hailuo.outcomes import REASON_POLLING_FAILED, error_event, status_event
+from airflow_provider_hailuo.protocol import task_ref
 from airflow_provider_hailuo.waiting import StatusWatcher
 
 #: Poll wake-ups move to the nearest multiple of this many seconds on the event loop's clock, so the
@@ -85,7 +86,7 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
             # (the sleep, the connection, the answer) would pass through that extra layer.
             hook = self._hook()
             watcher = StatusWatcher(
-                self.video_task_id,
+                task_ref(self.video_task_id, self.api_version),
                 poll_interval=self.poll_interval,
                 end_time=self.end_time,
                 started_at=self.started_at,

@@ -32,6 +32,10 @@ class WithoutStateStoreOperator(HailuoVideoGenerationOperator):
         return super().execute_complete(_without_store(context), event, payload_summary)
 
 
+class CrashWithoutStateStoreOperator(CrashAfterSubmitOperator, WithoutStateStoreOperator):
+    """A worker killed right after the create call, on an Airflow with no task state store (3.0-3.2)."""
+
+
 def _without_store(context: Any) -> dict[str, Any]:
     return {key: context[key] for key in context if key != "task_state_store"}
 
@@ -208,3 +212,45 @@ for deferrable in (False, True):
             **H3,
         )
     globals()[f"h3_reattach_{suffix}"] = dag
+
+    with DAG(f"hailuo_h3_reattach_nostore_{suffix}", schedule=None, start_date=START, catchup=False) as dag:
+        # No task state store: the retry finds the first try's video in the v2 task list.
+        CrashWithoutStateStoreOperator(
+            task_id="crash_after_submit",
+            prompt="an H3 video found again without a task state store",
+            deferrable=deferrable,
+            retries=1,
+            retry_delay=timedelta(seconds=0),
+            **H3,
+        )
+    globals()[f"h3_reattach_nostore_{suffix}"] = dag
+
+with DAG("hailuo_h3_create_ambiguous", schedule=None, start_date=START, catchup=False) as h3_ambiguous_dag:
+    # retries=2: an ambiguous create is reconciled through the task list, never sent again.
+    HailuoVideoGenerationOperator(
+        task_id="generate",
+        prompt="an H3 create answered by a 502 page",
+        ratio="16:9",
+        retries=2,
+        retry_delay=timedelta(0),
+        **H3,
+    )
+
+for deferrable in (False, True):
+    suffix = "deferrable" if deferrable else "sync"
+    with DAG(f"hailuo_h3_submit_then_sense_{suffix}", schedule=None, start_date=START, catchup=False) as dag:
+        submitted = HailuoVideoGenerationOperator(
+            task_id="submit",
+            prompt="a kite, waited for elsewhere",
+            ratio="1:1",
+            wait_for_completion=False,
+            **H3,
+        )
+        HailuoVideoGenerationSensor(
+            task_id="wait",
+            video_task_id=submitted.output,
+            poke_interval=0.1,
+            timeout=60,
+            deferrable=deferrable,
+        )
+    globals()[f"h3_submit_then_sense_{suffix}"] = dag

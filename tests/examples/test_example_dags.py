@@ -72,7 +72,7 @@ def _objects(client: Any, sandbox_url: str, skip: set[str]) -> list[dict[str, An
         file_id = head["Metadata"].get("hailuo-file-id")
         digest = hashlib.sha256(body).hexdigest()
         found.append({"key": obj["Key"], "sha256": digest, "meta": head["Metadata"], "file_id": file_id})
-        if file_id:
+        if file_id and file_id.isdigit():  # a v1 file; an H3 video ("v2:<task id>") is checked by its test
             served = requests.get(f"{sandbox_url}/sandbox/files/{file_id}/sha256", timeout=30).json()
             assert served["sha256"] == digest and served["bytes"] == len(body)
     return found
@@ -103,3 +103,28 @@ def test_example_dag_runs_end_to_end(
     new = _objects(s3, sandbox.url, before)
     assert len(new) == videos
     assert all(o["file_id"] for o in new)
+
+
+def test_h3_example_dag_runs_end_to_end(sandbox: Any, s3: Any, airflow_db: None) -> None:
+    """Text-to-video with a ratio and reference-to-video from S3 images, both on the v2 API, into S3."""
+    before = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    dag = load_dag_file(
+        os.path.join(EXAMPLES, "hailuo_h3_text_and_references.py"), "hailuo_h3_text_and_references"
+    )
+    dag_run = dag.test()  # type: ignore[attr-defined]
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert dag_run.state == "success", states
+    v2 = sandbox.stats()["v2"]
+    assert (v2["creates"], sandbox.stats()["creates"]) == (2, 0)
+    tasks = sorted(v2["tasks"].values(), key=lambda t: t["mode"])
+    assert [(t["model"], t["mode"], t["ratio"]) for t in tasks] == [
+        ("MiniMax-H3", "r2va", "16:9"),
+        ("MiniMax-H3", "t2va", "9:16"),
+    ]
+    served = {
+        requests.get(f"{sandbox.url}/sandbox/files/{t['file_id']}/sha256", timeout=30).json()["sha256"]
+        for t in tasks
+    }
+    new = _objects(s3, sandbox.url, before)
+    assert {o["key"].split("/")[1] for o in new} == {"h3-text", "h3-references"}
+    assert {o["sha256"] for o in new} == served  # the bytes MiniMax served, in S3
