@@ -437,9 +437,11 @@ class HailuoVideoGenerationOperator(BaseOperator):
         try:
             return self._execute(context)
         except HailuoError as err:
-            # A retry finds the video again through the task state store (3.3+) or, on v2, the task list.
-            reattaches = _has_state_store(context) or lists_tasks(self.model)
-            raise_for_airflow(err, retry_reattaches=reattaches)
+            raise_for_airflow(err, retry_reattaches=self._retry_reattaches(context))
+
+    def _retry_reattaches(self, context: Context) -> bool:
+        """A retry finds the video again through the task state store (3.3+) or, on v2, the task list."""
+        return _has_state_store(context) or lists_tasks(self.model)
 
     def _execute(self, context: Context) -> VideoResult:
         task_id, status, summary = self._submit_or_reattach(context)
@@ -573,7 +575,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         event: dict[str, Any] | None = None,
         payload_summary: dict[str, Any] | None = None,
     ) -> VideoResult:
-        reattaches = _has_state_store(context)
+        reattaches = self._retry_reattaches(context)
         try:
             return self._finish(payload_summary or {"model": self.model}, validate_event(event), reattaches)
         except HailuoError as err:

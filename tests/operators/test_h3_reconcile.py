@@ -112,6 +112,12 @@ def test_timed_out_wait_without_state_store_is_left_to_retries(sandbox: Any) -> 
     assert _v2(sandbox)["creates"] == 1
 
 
+def test_deferred_timeout_without_state_store_is_left_to_retries() -> None:
+    event = {"status": "timeout", "video_task_id": "42", "message": "Hailuo video task 42 did not finish"}
+    with pytest.raises(HailuoWaitTimeoutError):
+        op(**H3).execute_complete(context(None), event, {"model": "MiniMax-H3", "api_version": "v2"})
+
+
 def test_first_try_without_state_store_does_not_search(sandbox: Any) -> None:
     started = datetime.now(timezone.utc) - timedelta(seconds=5)
     op(prompt="a", wait_for_completion=False, **H3).execute(_retry_context(1, started))

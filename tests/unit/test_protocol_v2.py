@@ -209,3 +209,28 @@ def test_create_list_delete_answers() -> None:
     )
     with pytest.raises(HailuoMalformedResponseError):
         v2.parse_delete_response(raw({"task_id": "42"}), "42")
+
+
+def test_list_items_keep_what_a_create_is_matched_on() -> None:
+    item = task(model="MiniMax-H3", duration=4, resolution="768P", created_at=1000, task_type="generation")[
+        "task"
+    ]
+    (listed,), _total = v2.parse_list_response(raw({"items": [item], "total": 1}))
+    assert (listed.model, listed.duration, listed.resolution, listed.created_at) == (
+        "MiniMax-H3",
+        4,
+        "768P",
+        1000,
+    )
+    payload = {"model": "MiniMax-H3", "duration": 4, "resolution": "768P"}
+    assert v2.made_from(listed, payload, since=990, until=1010)
+    assert not v2.made_from(listed, payload, since=1001, until=1010)  # created before the request was sent
+    assert not v2.made_from(listed, {**payload, "duration": 6}, since=990, until=1010)
+    assert not v2.made_from(listed, {**payload, "resolution": "2K"}, since=990, until=1010)
+    assert not v2.made_from(listed, {**payload, "model": "MiniMax-H3-Max"}, since=990, until=1010)
+    other = task(created_at=1000, task_type="h3_context_ir", duration=4, resolution="768P")["task"]
+    (ctx_ir,), _ = v2.parse_list_response(raw({"items": [other], "total": 1}))
+    assert not v2.made_from(ctx_ir, payload, since=990, until=1010)  # a prompt enhancement is no video
+    bare = {"id": "7", "status": "queued"}
+    (unknown,), _ = v2.parse_list_response(raw({"items": [bare], "total": 1}))
+    assert unknown.created_at is None and not v2.made_from(unknown, payload, since=0, until=2e9)
