@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import logging
+import sys
 from typing import Any
 
 import pytest
@@ -540,9 +541,14 @@ async def test_async_lookup_reads_extras_without_touching_extra_dejson_on_the_lo
     real = conn_type.extra_dejson
 
     def guarded(self: Any) -> Any:
+        # Only our code is held to it: Airflow's own async lookup (3.2) reads extra_dejson on the loop
+        # for an environment-variable connection, which needs no supervisor call and works.
+        caller = sys._getframe(1).f_globals.get("__name__", "")
         try:
             asyncio.get_running_loop()
         except RuntimeError:
+            return real.fget(self)  # type: ignore[attr-defined]
+        if not caller.startswith("airflow_provider_hailuo"):
             return real.fget(self)  # type: ignore[attr-defined]
         raise RuntimeError("You cannot use AsyncToSync in the same thread as an async event loop")
 
