@@ -32,6 +32,26 @@ FAST_TIMINGS = {"preparing_seconds": 0.05, "queueing_seconds": 0.05, "processing
 API_KEY = "sandbox-key"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_in_process_execution_api() -> None:
+    """Give dag.test() on Airflow < 3.3 the one in-process Execution API that 3.3 keeps.
+
+    Before 3.3, ``dag.test()`` builds a new in-process Execution API for every task it runs (Cadwyn's
+    versioned routers, a thread with its own event loop): several CPU seconds each, most of the time of
+    a 3.1/3.2 quick suite, and a thread left behind each time. 3.3 wraps the same factory in
+    ``functools.lru_cache(maxsize=1)``; this does exactly that on older versions, changing nothing else.
+    """
+    import functools
+
+    try:
+        from airflow.sdk.execution_time import supervisor
+    except ImportError:  # pragma: no cover - every supported Airflow has it
+        return
+    factory = getattr(supervisor, "in_process_api_server", None)
+    if factory is not None and not hasattr(factory, "cache_info"):
+        supervisor.in_process_api_server = functools.lru_cache(maxsize=1)(factory)  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[object]:
     from airflow_provider_hailuo.sandbox import SandboxConfig, SandboxServer
