@@ -30,8 +30,12 @@ def test_triggerer_benchmark_smallest_configuration() -> None:
         assert row["cpu_s_per_1000_polls"] is not None
         assert row["tracemalloc_peak_kb_per_trigger"] is not None
     # Every side's CPU per poll is also given against the bare loop of the same round (the practical limit).
-    assert all(row["x_bare"] is not None for row in results)
-    assert {row["x_bare"] for row in results if row["impl"] == triggerer_scale.REFERENCE} == {1.0}
+    bare = next(row for row in results if row["impl"] == triggerer_scale.REFERENCE)
+    for row in results:  # a loaded machine can leave the bare side a round with no measurable CPU
+        assert (
+            row["x_bare"] is not None or not bare["cpu_s_per_1000_polls"] or not row["cpu_s_per_1000_polls"]
+        ), row
+    assert bare["x_bare"] == 1.0 or not bare["cpu_s_per_1000_polls"]
     verdicts = {target["verdict"] for target in report["targets"]}
     assert verdicts <= {"PASS", "FAIL", "n/a"}
     targets = [target["target"] for target in report["targets"]]
