@@ -60,6 +60,10 @@ def _payload(args: argparse.Namespace) -> dict[str, Any]:
             callback_url=args.callback_url,
             aigc_watermark=args.watermark,
             ratio=args.ratio,
+            reference_images=args.reference_images,
+            reference_videos=args.reference_videos,
+            reference_audios=args.reference_audios,
+            prompt_expansion_mode=args.prompt_expansion_mode,
             extra_params=extra or None,
             aws_conn_id=args.aws_conn_id,
         )

@@ -285,6 +285,34 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--ratio", help="MiniMax-H3: 21:9, 16:9, 4:3, 1:1, 3:4, 9:16 or adaptive (text only: default 16:9)"
     )
+    gen.add_argument(
+        "--reference-image",
+        dest="reference_images",
+        action="append",
+        metavar="IMAGE",
+        help="MiniMax-H3: a reference image (path, URL, data URL, s3:// or mm_file://); up to 9, repeatable",
+    )
+    gen.add_argument(
+        "--reference-video",
+        dest="reference_videos",
+        action="append",
+        metavar="VIDEO",
+        help="MiniMax-H3: a reference video (http(s) URL, mm_file:// or mp4 data URL); up to 3, repeatable",
+    )
+    gen.add_argument(
+        "--reference-audio",
+        dest="reference_audios",
+        action="append",
+        metavar="AUDIO",
+        help="MiniMax-H3: a reference audio (http(s) URL, mm_file:// or mp3/wav data URL), beside a visual "
+        "reference; up to 3, repeatable",
+    )
+    gen.add_argument(
+        "--prompt-expansion",
+        dest="prompt_expansion_mode",
+        choices=("disabled", "balanced", "quality"),
+        help="MiniMax-H3-Max: how far MiniMax expands the prompt",
+    )
     gen.add_argument("--callback-url", metavar="URL", help="MiniMax posts status changes to this URL")
     gen.add_argument(
         "--extra",

@@ -127,3 +127,52 @@ def test_cancel_refuses_a_running_or_finished_task_without_sending_delete(
     run = hailuo("cancel", done)  # a bare id: only v2 tasks can be cancelled
     assert run.code == ExitCode.ERROR and "nothing left to cancel" in run.err
     assert _v2(sandbox)["delete_calls"] == 0  # a finished task's record is never deleted
+
+
+def test_generate_h3_from_reference_images_and_audio(hailuo: Hailuo, sandbox: Any, tmp_path: Path) -> None:
+    """Reference-to-video from the command line: local images are sent inline, audio beside them."""
+    from tests.sandbox.media_files import data_url, png, wav
+
+    (tmp_path / "face.png").write_bytes(png(512, 640))
+    (tmp_path / "shore.png").write_bytes(png(1280, 720))
+    run = hailuo(
+        "generate",
+        "--prompt",
+        "the woman walks along the shore, humming",
+        *H3,
+        "--reference-image",
+        "face.png",
+        "--reference-image",
+        "shore.png",
+        "--reference-audio",
+        data_url("audio/wav", wav(3.0)),
+        *FAST,
+        "-o",
+        "shore.mp4",
+    )
+    assert run.code == 0, run.err
+    ((task_id, task),) = _v2(sandbox)["tasks"].items()
+    assert (task["mode"], task["model"]) == ("r2va", "MiniMax-H3")
+    usage = HailuoHook().get_video_generation(task_id, api_version="v2").usage or {}
+    assert usage.get("input_image_count") == 2 and usage.get("input_audio_seconds") == 3
+    assert file_sha256(tmp_path / "shore.mp4") == sandbox_sha256(sandbox, task["file_id"])
+    assert "base64" not in run.out + run.err  # media never echoed
+
+
+def test_generate_h3_refuses_bad_references_before_sending(
+    hailuo: Hailuo, sandbox: Any, tmp_path: Path
+) -> None:
+    from tests.sandbox.media_files import data_url, png, wav
+
+    (tmp_path / "face.png").write_bytes(png(512, 640))
+    alone = hailuo(
+        "generate", "--prompt", "a song", *H3, "--reference-audio", data_url("audio/wav", wav(2.0))
+    )
+    assert alone.code == ExitCode.USAGE and "reference_audios" in alone.err
+    v1 = hailuo(
+        "generate", "--prompt", "a face", "--model", "MiniMax-Hailuo-02", "--reference-image", "face.png"
+    )
+    assert v1.code == ExitCode.USAGE and "reference_images" in v1.err and "MiniMax-H3" in v1.err
+    expand = hailuo("generate", "--prompt", "x", *H3, "--prompt-expansion", "quality")
+    assert expand.code == ExitCode.USAGE and "prompt_expansion_mode" in expand.err
+    assert (_v2(sandbox)["create_calls"], sandbox.stats()["create_calls"]) == (0, 0)

@@ -55,9 +55,20 @@ def test_example_dags_succeed_and_videos_match(cluster: AirflowCluster) -> None:
         "hailuo_batch_prompts": 3,
         "hailuo_submit_then_wait": 1,
     }
-    runs = [(dag_id, cluster.trigger(dag_id)) for dag_id in examples]
+    # MiniMax-H3 on the v2 API: text-to-video and reference-to-video from S3 images, into S3.
+    h3 = {"hailuo_h3_text_and_references": ("text_to_s3", "references_to_s3")}
+    runs = [(dag_id, cluster.trigger(dag_id)) for dag_id in [*examples, *h3]]
     seen = watch_runs(cluster, runs, timeout=300)
-    assert sum(examples.values()) == cluster.sandbox_stats()["creates"]
+    stats = cluster.sandbox_stats()
+    assert sum(examples.values()) == stats["creates"]
+    assert stats["v2"]["creates"] == sum(len(tasks) for tasks in h3.values())
+    served_v2 = {
+        cluster.sandbox_sha256(str(t["file_id"]))["sha256"]: t for t in stats["v2"]["tasks"].values()
+    }
+    assert {(t["model"], t["mode"]) for t in served_v2.values()} == {
+        ("MiniMax-H3", "t2va"),
+        ("MiniMax-H3", "r2va"),
+    }
     assert any("deferred" in states for states in seen.values()), seen
     checked = 0
     uris: set[str] = set()
@@ -72,6 +83,15 @@ def test_example_dags_succeed_and_videos_match(cluster: AirflowCluster) -> None:
             uris.add(result["s3_uri"])
             checked += 1
     assert checked == sum(examples.values())
+    for dag_id, run_id in runs:
+        for task_id in h3.get(dag_id, ()):
+            result = cluster.xcom(dag_id, run_id, task_id)
+            body = s3.get_object(Bucket=result["bucket"], Key=result["key"])["Body"].read()
+            digest = hashlib.sha256(body).hexdigest()
+            assert digest == result["sha256"] and digest in served_v2, (task_id, result)
+            uris.add(result["s3_uri"])
+            checked += 1
+    assert checked == sum(examples.values()) + sum(len(tasks) for tasks in h3.values())
     # Each stored video was announced through the asset alias, so downstream DAGs can schedule on it.
     events = requests.get(f"{cluster.api}/api/v2/assets/events", params={"limit": 500}, timeout=10).json()
     announced = {e.get("uri") or e.get("asset_uri") for e in events["asset_events"]}
