@@ -8,8 +8,10 @@ apart between the operator, the sensor, the trigger and the CLI.
 
 from __future__ import annotations
 
+import ast
+import json
 from collections.abc import Mapping
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 from typing_extensions import NotRequired
 
@@ -120,3 +122,19 @@ def video_result(
         "ratio": ratio if isinstance(ratio, str) else None,
         "usage": dict(usage) if isinstance(usage, Mapping) else None,
     }
+
+
+def parse_rendered_mapping(value: Any) -> Any:
+    """A result dict rendered by a Jinja template arrives as its text (JSON or Python repr): parse it back."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        text = value.strip()
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            try:
+                parsed = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                return value
+        if isinstance(parsed, Mapping):
+            return parsed
+    return value

@@ -118,14 +118,14 @@ def _resolution(value: object, spec: V2ModelSpec | None) -> str:
     return label
 
 
-def _text(prompt: object) -> str:
+def _text(prompt: object, max_chars: int = MAX_TEXT_CHARS) -> str:
     if not isinstance(prompt, str) or not prompt.strip():
         raise ValueError(
-            f"prompt: required by every MiniMax-H3 request; give a non-empty text of at most {MAX_TEXT_CHARS} characters"
+            f"prompt: required by every MiniMax-H3 request; give a non-empty text of at most {max_chars} characters"
         )
-    if len(prompt) > MAX_TEXT_CHARS:
+    if len(prompt) > max_chars:
         raise ValueError(
-            f"prompt: {len(prompt)} characters; at most {MAX_TEXT_CHARS} are allowed on MiniMax-H3"
+            f"prompt: {len(prompt)} characters; at most {max_chars} are allowed here on MiniMax-H3"
         )
     return prompt
 
@@ -211,10 +211,14 @@ def build_v2_video_generation_payload(
     callback_url: object = None,
     aigc_watermark: object = None,
     extra_params: object = None,
+    max_text_chars: int = MAX_TEXT_CHARS,
 ) -> dict[str, Any]:
-    """Validate and build a v2 create body. Images must already be URLs (see ``request.py``)."""
+    """Validate and build a v2 create body. Images must already be URLs (see ``request.py``).
+
+    ``max_text_chars``: a regeneration's content repeats the final prompt, which may be longer (§4.2).
+    """
     spec = _spec(model)
-    content: list[dict[str, Any]] = [{"type": "text", "text": _text(prompt)}]
+    content: list[dict[str, Any]] = [{"type": "text", "text": _text(prompt, max_text_chars)}]
     frames = 0
     for field, role in (("first_frame_image", "first_frame"), ("last_frame_image", "last_frame")):
         value = first_frame_image if field == "first_frame_image" else last_frame_image

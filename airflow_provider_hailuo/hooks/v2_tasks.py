@@ -44,11 +44,17 @@ class V2TaskCalls:
         task_ids: Sequence[str] = (),
         status: str | None = None,
         model: str | None = None,
+        task_type: str | None = None,
     ) -> tuple[list[v2.ListedTask], int]:
         """One page of the account's v2 tasks of the last 7 days, and how many match in all."""
         hook = cast("HailuoHook", self)
         call = v2.list_request(
-            page_num=page_num, page_size=page_size, task_ids=task_ids, status=status, model=model
+            page_num=page_num,
+            page_size=page_size,
+            task_ids=task_ids,
+            status=status,
+            model=model,
+            task_type=task_type,
         )
         return hook._call(call, v2.parse_list_response)  # type: ignore[no-any-return]
 
@@ -57,7 +63,8 @@ class V2TaskCalls:
     ) -> list[v2.ListedTask]:
         """Every listed task that a create with ``payload`` may have made between ``since`` and ``until``.
 
-        Pages through the list filtered by model. The order of the list is not documented (newest
+        Pages through the list filtered by model (and by ``payload["task_type"]`` when it names the kind
+        of task, :func:`~airflow_provider_hailuo.protocol.v2.made_from`). The order of the list is not documented (newest
         first in practice): paging stops early only while the pages seen are newest first and the
         last one is already older than ``since``.
         """
@@ -66,7 +73,10 @@ class V2TaskCalls:
         newest_first, previous = True, None
         for page in range(1, MAX_SEARCH_PAGES + 1):
             items, total = hook.list_video_generations(
-                page_num=page, page_size=LIST_PAGE_SIZE, model=str(payload.get("model"))
+                page_num=page,
+                page_size=LIST_PAGE_SIZE,
+                model=str(payload.get("model")),
+                task_type=payload.get("task_type"),
             )
             found += [t for t in items if v2.made_from(t, payload, since=since, until=until)]
             for item in items:
@@ -81,6 +91,22 @@ class V2TaskCalls:
             f"the v2 list did not end after {MAX_SEARCH_PAGES} pages of {LIST_PAGE_SIZE}: cannot tell which "
             "task a create made"
         )
+
+    def submit_v2_task(self, task_type: str, payload: Mapping[str, Any]) -> str:
+        """POST a validated Context-IR (``h3_context_ir``) or regeneration body; returns the task id.
+
+        Paid and not idempotent: sent once (an ambiguous answer is reconciled by the caller, never
+        repeated). Video generations go through ``create_video_generation_from_payload``.
+        """
+        hook = cast("HailuoHook", self)
+        return str(hook._call(v2.submit_request(task_type, payload), v2.parse_create_response))
+
+    def get_v2_task(self, video_task_id: str) -> v2.ListedTask | None:
+        """One v2 task with what it was made with (model, resolution, duration, kind), via the list; None
+        when MiniMax does not list it (unknown, another account's, or older than the 7-day window)."""
+        hook = cast("HailuoHook", self)
+        items, _total = hook.list_video_generations(task_ids=[str(video_task_id)], page_size=1)
+        return next((t for t in items if t.video_task_id == str(video_task_id)), None)
 
     def cancel_video_generation(self, video_task_id: str) -> str:
         """DELETE a v2 task: ``cancelled`` if it was still queued (MiniMax does not bill it), else an error."""

@@ -154,6 +154,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
     )
     template_fields_renderers = {"extra_params": "json"}
     ui_color = "#d9f0ff"
+    #: Rendered fields masked before they are stored (subclasses with other media fields extend it).
+    masked_fields: Mapping[str, Callable[[Any], Any]] = _MASKED_FIELDS
 
     def __init__(
         self,
@@ -255,8 +257,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
         super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
         if parent is not self:  # a nested object being rendered, not this operator
             return
-        self._unmasked_values = {name: getattr(self, name) for name in _MASKED_FIELDS}
-        for name, mask in _MASKED_FIELDS.items():
+        self._unmasked_values = {name: getattr(self, name) for name in self.masked_fields}
+        for name, mask in self.masked_fields.items():
             setattr(self, name, mask(self._unmasked_values[name]))
 
     def _unmasked(self, name: str) -> Any:
@@ -375,24 +377,25 @@ class HailuoVideoGenerationOperator(BaseOperator):
             return task_id, status, summary
         payload = self._payload()  # validates (and reads images) only when a video is really submitted
         summary = {**self._summary(payload), **self._estimate(payload)}
-        earlier = self._earlier_video(context, store, payload)
+        match = self._listing_match(payload)
+        earlier = self._earlier_video(context, store, match)
         if earlier is not None:
             context["ti"].xcom_push(key="video_task_id", value=earlier.video_task_id)
             return earlier.video_task_id, earlier.status, summary
         sent_at = time.time()
         try:
-            task_id = self.hook.create_video_generation_from_payload(payload)
+            task_id = self._create(payload)
         except HailuoError as err:
             if not create_may_have_happened(err):
                 raise
             # A task may exist: never pay twice. v2 finds it in its task list; v1 cannot look.
             try:
                 task_id = adopt_ambiguous_create(
-                    self.hook, payload, err, sent_at=sent_at, then="clear this task to submit again"
+                    self.hook, match, err, sent_at=sent_at, then="clear this task to submit again"
                 )
             except UnresolvedCreateError as unresolved:
                 raise AirflowFailException(str(unresolved)) from err
-        del payload
+        del payload, match
         self.log.info("Submitted Hailuo video task %s", task_id)  # before anything else can fail
         try:
             if store is not None:
@@ -406,6 +409,14 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 f"Not retrying, to avoid paying for a second video: wait for it with {call}."
             ) from err
         return task_id, None, summary
+
+    def _create(self, payload: Mapping[str, Any]) -> str:
+        """The paid call; subclasses for v2's other kinds of task post elsewhere."""
+        return self.hook.create_video_generation_from_payload(payload)
+
+    def _listing_match(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+        """What a listed v2 task must share with this request to be its video (``protocol.v2.made_from``)."""
+        return payload
 
     def _earlier_video(self, context: Context, store: Any, payload: Mapping[str, Any]) -> ListedTask | None:
         """On a retry without a task state store (Airflow < 3.3), the video an earlier try submitted.

@@ -191,6 +191,8 @@ class VideoGenerationStatus:
     raw_status: str | None = None
     ratio: str | None = None
     usage: Mapping[str, float] | None = None
+    #: v2 Context-IR: the enhanced prompt of a succeeded task (never put into trigger events or logs in full).
+    prompt: str | None = None
 
     @property
     def is_terminal(self) -> bool:

@@ -34,6 +34,15 @@ from airflow_provider_hailuo.protocol.common import (
 API_VERSION = "v2"
 CREATE_PATH = "/v2/video_generation"
 QUERY_PATH = "/v2/query/video_generation"
+#: Prompt enhancement (§4.1; a text task, its result is ``content.prompt``) and 768P -> 2K regeneration (§4.2).
+CONTEXT_IR_PATH = "/v2/h3_context_ir"
+REGENERATION_PATH = "/v2/video_regeneration"
+#: ``task_type`` of each kind of v2 task, as the query and the list report it (and ``filter.task_type`` takes).
+TASK_TYPE_PATHS: Mapping[str, str] = {
+    "generation": CREATE_PATH,
+    "h3_context_ir": CONTEXT_IR_PATH,
+    "regeneration": REGENERATION_PATH,
+}
 
 #: A v2 video has no file id; the transfer and the download stream name it ``v2:<task id>`` and get its
 #: (expiring) URL by querying the task, again whenever the URL has expired.
@@ -74,6 +83,14 @@ def create_request(payload: Mapping[str, Any], *, group_id: str | None = None) -
     return ApiRequest("POST", CREATE_PATH, {}, dict(payload), idempotent=False)
 
 
+def submit_request(task_type: str, payload: Mapping[str, Any]) -> ApiRequest:
+    """The create call of a kind of v2 task (``generation``, ``h3_context_ir``, ``regeneration``); paid, never
+    repeated blindly. All three answer ``{"task_id": ...}`` (:func:`parse_create_response`)."""
+    if task_type not in TASK_TYPE_PATHS:
+        raise ValueError(f"task_type: expected one of {', '.join(TASK_TYPE_PATHS)}, got {task_type!r}")
+    return ApiRequest("POST", TASK_TYPE_PATHS[task_type], {}, dict(payload), idempotent=False)
+
+
 def query_request(video_task_id: str, *, group_id: str | None = None) -> ApiRequest:
     return ApiRequest("GET", f"{QUERY_PATH}/{quote(str(video_task_id), safe='')}")
 
@@ -90,6 +107,7 @@ def list_request(
     task_ids: Sequence[str] = (),
     status: str | None = None,
     model: str | None = None,
+    task_type: str | None = None,
 ) -> ApiRequest:
     """``filter.task_ids`` is sent comma-joined, as MiniMax's own CLI does."""
     params: dict[str, str] = {"page_num": str(page_num), "page_size": str(page_size)}
@@ -99,6 +117,8 @@ def list_request(
         params["filter.status"] = status
     if model:
         params["filter.model"] = model
+    if task_type:
+        params["filter.task_type"] = task_type
     return ApiRequest("GET", QUERY_PATH, params)
 
 
@@ -216,12 +236,20 @@ def status_from_task(
     status = normalise_status(raw_status)
     content = task.get("content")
     url = content.get("url") if isinstance(content, dict) else None
-    if status is VideoStatus.SUCCESS and not (
-        isinstance(url, str) and url.startswith(("http://", "https://"))
+    # A Context-IR task (§4.1) succeeds with the enhanced prompt and no video.
+    prompt = content.get("prompt") if isinstance(content, dict) else None
+    prompt = prompt if isinstance(prompt, str) and prompt.strip() else None
+    if (
+        status is VideoStatus.SUCCESS
+        and prompt is None
+        and not (isinstance(url, str) and url.startswith(("http://", "https://")))
     ):
         raise HailuoMalformedResponseError(
-            f"v2 task {task_id} reports succeeded but has no content.url", trace_id=trace_id
+            f"v2 task {task_id} reports succeeded but has no content.url (nor a content.prompt)",
+            trace_id=trace_id,
         )
+    if not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        url = None
     error = task.get("error")
     error_code: int | None = None
     error_message: str | None = None
@@ -246,6 +274,7 @@ def status_from_task(
         raw_status=raw_status.strip().lower(),
         ratio=ratio if isinstance(ratio, str) else None,
         usage=_usage(task.get("usage"), trace_id) if status is VideoStatus.SUCCESS else None,
+        prompt=prompt if status is VideoStatus.SUCCESS else None,
     )
 
 
@@ -313,17 +342,22 @@ def parse_list_response(raw: RawResponse) -> tuple[list[ListedTask], int]:
 
 def made_from(task: ListedTask, payload: Mapping[str, Any], *, since: float, until: float) -> bool:
     """Whether a listed task may be the one a create body made: same model, duration and resolution,
-    a video generation, created between ``since`` and ``until`` (epoch seconds).
+    the same kind of task, created between ``since`` and ``until`` (epoch seconds).
 
     v2 has no idempotency key and no client reference, and the list does not return the prompt, so
     this is all a client can match on (contract §6.2). ``ratio`` is left out: MiniMax reports the
-    ratio it chose (or ``adaptive``), not the one sent.
+    ratio it chose (or ``adaptive``), not the one sent. ``payload`` may name the kind as ``task_type``
+    (a create body is a ``generation``); a duration or resolution it leaves out is not matched on (a
+    Context-IR body has no resolution, a regeneration body no duration).
     """
     return (
         task.model == payload.get("model")
-        and task.duration == payload.get("duration")
-        and (task.resolution or "").upper() == str(payload.get("resolution") or "").upper()
-        and task.task_type in (None, "generation")
+        and ("duration" not in payload or task.duration == payload.get("duration"))
+        and (
+            "resolution" not in payload
+            or (task.resolution or "").upper() == str(payload.get("resolution") or "").upper()
+        )
+        and task.task_type in (None, payload.get("task_type") or "generation")
         and task.created_at is not None
         and since <= task.created_at <= until
     )

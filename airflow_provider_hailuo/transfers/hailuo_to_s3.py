@@ -8,8 +8,6 @@ A rerun of a finished transfer is recognised from S3 alone (no download, no call
 
 from __future__ import annotations
 
-import ast
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,6 +29,7 @@ from airflow_provider_hailuo.links.hailuo import S3_CONSOLE_URL_XCOM_KEY, Hailuo
 from airflow_provider_hailuo.outcomes import raise_for_airflow
 from airflow_provider_hailuo.protocol import VideoStatus, normalise_file_id, normalise_status
 from airflow_provider_hailuo.protocol.v2 import video_ref
+from airflow_provider_hailuo.shapes import parse_rendered_mapping
 from airflow_provider_hailuo.transfers.multipart import (
     DEFAULT_TRANSFER_CONFIG_ARGS,
     HailuoTransferIntegrityError,
@@ -62,22 +61,6 @@ __all__ = [
 ]
 
 DEFAULT_ASSET_ALIAS = "hailuo_videos"
-
-
-def _as_mapping(value: Any) -> Any:
-    """A result dict rendered by a Jinja template arrives as its text (JSON or Python repr): parse it back."""
-    if isinstance(value, str) and value.strip().startswith("{"):
-        text = value.strip()
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            try:
-                parsed = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                return value
-        if isinstance(parsed, Mapping):
-            return parsed
-    return value
 
 
 def _with_alias(outlets: Any, alias: str) -> list[Any]:
@@ -201,7 +184,10 @@ class HailuoToS3Operator(BaseOperator):
     # -- inputs ---------------------------------------------------------------------------------
     def _resolve_video(self, hook: HailuoHook) -> _Video:
         """Turn whatever was given (ids, result dicts) into a file id, querying the task if needed."""
-        given_file, given_task = _as_mapping(self.file_id), _as_mapping(self.video_task_id)
+        given_file, given_task = (
+            parse_rendered_mapping(self.file_id),
+            parse_rendered_mapping(self.video_task_id),
+        )
         info: dict[str, Any] = {}
         for value in (given_task, given_file):  # a dict given as file_id wins
             if isinstance(value, Mapping):
