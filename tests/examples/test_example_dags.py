@@ -128,3 +128,49 @@ def test_h3_example_dag_runs_end_to_end(sandbox: Any, s3: Any, airflow_db: None)
     new = _objects(s3, sandbox.url, before)
     assert {o["key"].split("/")[1] for o in new} == {"h3-text", "h3-references"}
     assert {o["sha256"] for o in new} == served  # the bytes MiniMax served, in S3
+
+
+def test_h3_regeneration_example_dag_stores_the_2k_video(sandbox: Any, s3: Any, airflow_db: None) -> None:
+    """768P draft -> 2K regeneration by source task -> S3: one create per endpoint, the 2K bytes in S3."""
+    before = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    dag = load_dag_file(os.path.join(EXAMPLES, "hailuo_h3_regeneration.py"), "hailuo_h3_regeneration")
+    dag_run = dag.test()  # type: ignore[attr-defined]
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert dag_run.state == "success", states
+    v2 = sandbox.stats()["v2"]
+    assert (v2["creates"], v2["regeneration_creates"], v2["context_ir_creates"]) == (1, 1, 0)
+    assert (v2["create_calls"], v2["regeneration_calls"]) == (1, 1)
+    (final,) = [t for t in v2["tasks"].values() if t["task_type"] == "regeneration"]
+    (draft,) = [t for t in v2["tasks"].values() if t["task_type"] == "generation"]
+    assert (draft["resolution"], final["resolution"], final["width"]) == ("768P", "2K", 2560)
+    served = requests.get(f"{sandbox.url}/sandbox/files/{final['file_id']}/sha256", timeout=30).json()
+    (stored,) = _objects(s3, sandbox.url, before)
+    assert stored["key"].startswith("hailuo/h3-2k/") and stored["sha256"] == served["sha256"]
+
+
+def test_h3_prompt_enhancement_example_dag_generates_from_the_enhanced_prompt(
+    sandbox: Any, s3: Any, airflow_db: None
+) -> None:
+    before = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    dag = load_dag_file(
+        os.path.join(EXAMPLES, "hailuo_h3_prompt_enhancement.py"), "hailuo_h3_prompt_enhancement"
+    )
+    dag_run = dag.test()  # type: ignore[attr-defined]
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert dag_run.state == "success", states
+    v2 = sandbox.stats()["v2"]
+    assert (v2["context_ir_calls"], v2["context_ir_creates"], v2["create_calls"], v2["creates"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    ((ir_id, _ir),) = [(i, t) for i, t in v2["tasks"].items() if t["task_type"] == "h3_context_ir"]
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+
+    enhanced = HailuoHook().get_video_generation(ir_id, api_version="v2").prompt
+    (video,) = [t for t in v2["tasks"].values() if t["task_type"] == "generation"]
+    assert enhanced and video["prompt"] == enhanced and "[Shot 1]" in video["prompt"]
+    (stored,) = _objects(s3, sandbox.url, before)
+    served = requests.get(f"{sandbox.url}/sandbox/files/{video['file_id']}/sha256", timeout=30).json()
+    assert stored["sha256"] == served["sha256"]

@@ -85,7 +85,6 @@ INVALID = [
     ({"source_task_id": "1", "model": "MiniMax-H3-Max"}, "model: regeneration accepts only MiniMax-H3"),
     ({"source_task_id": "1", "prompt": "p"}, "prompt: only with base_video"),
     ({"source_task_id": "abc"}, "source_task_id: expected a numeric task id"),
-    ({"source_task_id": {"video_task_id": "1", "resolution": "2K"}}, "only 768P videos can be regenerated"),
     ({"source_task_id": {"video_task_id": "1", "api_version": "v1"}}, "is a v1 video"),
     ({"source_task_id": {"video_task_id": "1", "status": "Fail"}}, "it must have succeeded"),
     ({"base_video": BASE_VIDEO}, "prompt: required by every MiniMax-H3 request"),
