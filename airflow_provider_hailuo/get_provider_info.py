@@ -31,7 +31,11 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "MiniMax Hailuo",
-                "python-modules": ["airflow_provider_hailuo.operators.hailuo"],
+                "python-modules": [
+                    "airflow_provider_hailuo.operators.hailuo",
+                    "airflow_provider_hailuo.operators.h3_regeneration",
+                    "airflow_provider_hailuo.operators.h3_context_ir",
+                ],
             }
         ],
         "sensors": [
