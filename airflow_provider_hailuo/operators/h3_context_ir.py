@@ -22,7 +22,7 @@ from airflow_provider_hailuo.operators.h3_task import H3TaskOperator, refuse_gen
 from airflow_provider_hailuo.operators.hailuo import DEFAULT_MAP_INDEX_TEMPLATE, DEFAULT_TIMEOUT
 from airflow_provider_hailuo.outcomes import failure_for_event, validate_event
 from airflow_provider_hailuo.request import prepare_context_ir_body
-from airflow_provider_hailuo.validation_h3_tasks import H3_TASK_MODEL
+from airflow_provider_hailuo.validation_h3_tasks import CONTENT_FIELDS, H3_TASK_MODEL
 
 #: How much of the enhanced prompt the task log shows.
 LOGGED_PROMPT_CHARS = 200
@@ -52,18 +52,7 @@ class HailuoPromptEnhancementOperator(H3TaskOperator):
     """
 
     task_type = "h3_context_ir"
-    request_fields = (
-        "model",
-        "prompt",
-        "duration",
-        "ratio",
-        "first_frame_image",
-        "last_frame_image",
-        "reference_images",
-        "reference_videos",
-        "reference_audios",
-        "callback_url",
-    )
+    request_fields = ("model", "duration", "ratio", *CONTENT_FIELDS, "callback_url")
     template_fields: Sequence[str] = (*request_fields, "hailuo_conn_id", "aws_conn_id")
     ui_color = "#e3f4ff"
 

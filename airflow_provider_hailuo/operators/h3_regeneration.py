@@ -24,6 +24,7 @@ from airflow_provider_hailuo.redaction import redact_image_reference
 from airflow_provider_hailuo.request import prepare_regeneration_body
 from airflow_provider_hailuo.shapes import VideoResult
 from airflow_provider_hailuo.validation_h3_tasks import (
+    CONTENT_FIELDS,
     H3_TASK_MODEL,
     REGENERATION_RESOLUTION,
     SOURCE_RESOLUTION,
@@ -67,12 +68,7 @@ class HailuoVideoRegenerationOperator(H3TaskOperator):
         "source_task_id",
         "base_video",
         "resolution",
-        "prompt",
-        "first_frame_image",
-        "last_frame_image",
-        "reference_images",
-        "reference_videos",
-        "reference_audios",
+        *CONTENT_FIELDS,
         "callback_url",
         "aigc_watermark",
     )

@@ -18,19 +18,13 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_hailuo.fingerprint import request_fingerprint
 from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperator
-from airflow_provider_hailuo.validation_h3_tasks import H3_TASK_MODEL
+from airflow_provider_hailuo.validation_h3_tasks import CONTENT_FIELDS, H3_TASK_MODEL
 
 if TYPE_CHECKING:
     from airflow_provider_hailuo.protocol.v2 import ListedTask
 
 #: Media parameters of these operators (masked in rendered fields, fingerprinted by identity).
-MEDIA_FIELDS: tuple[str, ...] = (
-    "first_frame_image",
-    "last_frame_image",
-    "reference_images",
-    "reference_videos",
-    "reference_audios",
-)
+MEDIA_FIELDS: tuple[str, ...] = tuple(name for name in CONTENT_FIELDS if name != "prompt")
 
 
 #: Parameters of the generation operator; those a subclass does not take are refused by name.
