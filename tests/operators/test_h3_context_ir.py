@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.sdk import AirflowFailException, TaskDeferred
 
-from airflow_provider_hailuo.exceptions import HailuoError
+from airflow_provider_hailuo.exceptions import HailuoError, HailuoWaitTimeoutError
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.operators.h3_context_ir import HailuoPromptEnhancementOperator
 from airflow_provider_hailuo.protocol import VideoStatus
@@ -137,3 +137,10 @@ def test_dag_context_ir_crash_after_submit_is_paid_once(sandbox: Any, airflow_db
     (ti,) = dag_run.get_task_instances()
     assert dag_run.state == "success" and ti.try_number == 2  # the retry re-attached
     assert (_v2(sandbox)["context_ir_calls"], _v2(sandbox)["context_ir_creates"]) == (1, 1)
+
+
+def test_deadline_cancels_a_still_queued_enhancement(sandbox: Any) -> None:
+    sandbox.config.queueing_seconds = 30
+    with pytest.raises(HailuoWaitTimeoutError):
+        enhance(timeout=0.3).execute(context(FakeStore()))
+    assert (_v2(sandbox)["context_ir_creates"], _v2(sandbox)["cancelled"]) == (1, 1)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, TaskDeferred
 
-from airflow_provider_hailuo.exceptions import HailuoError
+from airflow_provider_hailuo.exceptions import HailuoError, HailuoWaitTimeoutError
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.operators.h3_regeneration import HailuoVideoRegenerationOperator
 from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
@@ -190,3 +190,12 @@ def test_dag_regeneration_crash_after_submit_is_paid_once(
 def test_generation_parameters_without_meaning_here_are_refused_by_name() -> None:
     with pytest.raises(TypeError, match="duration, ratio is not a parameter of this operator"):
         regen(source_task_id="1", duration=6, ratio="16:9")
+
+
+def test_deadline_cancels_a_still_queued_regeneration(sandbox: Any) -> None:
+    draft = _draft(sandbox)
+    sandbox.config.queueing_seconds = 30
+    with pytest.raises(HailuoWaitTimeoutError):
+        regen(source_task_id=draft, timeout=0.3).execute(context(FakeStore()))
+    v2 = _v2(sandbox)
+    assert (v2["regeneration_creates"], v2["cancelled"]) == (1, 1)  # DELETE while queued: not billed
