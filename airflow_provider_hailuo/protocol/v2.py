@@ -330,14 +330,48 @@ def _listed(item: Mapping[str, Any], trace_id: str | None) -> ListedTask:
     )
 
 
-def parse_list_response(raw: RawResponse) -> tuple[list[ListedTask], int]:
+def _list_items(raw: RawResponse) -> tuple[list[dict[str, Any]], int]:
     data = decode(raw, Call.QUERY)
     items, total = data.get("items"), data.get("total")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise HailuoMalformedResponseError("the v2 list answer has no items array", trace_id=raw.trace_id)
     if isinstance(total, bool) or not isinstance(total, int):
         raise HailuoMalformedResponseError("the v2 list answer has no integer total", trace_id=raw.trace_id)
+    return items, total
+
+
+def parse_list_response(raw: RawResponse) -> tuple[list[ListedTask], int]:
+    items, total = _list_items(raw)
     return [_listed(i, raw.trace_id) for i in items], total
+
+
+def parse_list_statuses(
+    raw: RawResponse, wanted: Sequence[str]
+) -> tuple[dict[str, VideoGenerationStatus | HailuoMalformedResponseError], set[str]]:
+    """The statuses of the ``wanted`` ids in a list answer, each parsed as its own query would be.
+
+    A malformed item is that id's error alone, not the whole answer's: one bad task must not stall the
+    waits of the others sharing the list call. Ids the answer does not hold are simply absent (the
+    caller queries them one by one). Also returned: the ids listed that were not asked for, the sign
+    that the API ignored ``filter.task_ids``. The envelope itself failing raises, as any call's does.
+    """
+    items, _total = _list_items(raw)
+    wanted_ids = set(wanted)
+    found: dict[str, VideoGenerationStatus | HailuoMalformedResponseError] = {}
+    unasked: set[str] = set()
+    for item in items:
+        task_id = item.get("id")
+        task_id = str(task_id) if isinstance(task_id, (str, int)) and not isinstance(task_id, bool) else None
+        if task_id is None or task_id not in wanted_ids:
+            unasked.add(str(task_id))
+            continue
+        if task_id in found:
+            continue
+        try:
+            found[task_id] = status_from_task(item, video_task_id=task_id, trace_id=raw.trace_id)
+        except HailuoMalformedResponseError as err:
+            found[task_id] = err
+    return found, unasked
 
 
 def made_from(task: ListedTask, payload: Mapping[str, Any], *, since: float, until: float) -> bool:

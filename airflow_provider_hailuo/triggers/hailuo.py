@@ -4,14 +4,18 @@ Kwargs are JSON primitives only, so the trigger survives serialization into the 
 resume in another triggerer process after a restart; the deadline is wall-clock for the same reason.
 Polls go through the hook's shared aiohttp session (one per event loop), and the connection is fetched
 asynchronously and cached, so thousands of triggers in one triggerer cost little and never block
-the loop.
+the loop. MiniMax-H3 (v2) waits of one connection share a poller (:mod:`.batch_poller`): the waits
+due together are answered by one list call per 100 videos instead of a query each, which keeps a
+triggerer with many videos in flight inside MiniMax's request rate.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -21,6 +25,7 @@ from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.hooks.shared_session import session_leases, shared_session_lease
 from airflow_provider_hailuo.outcomes import REASON_POLLING_FAILED, error_event, status_event
 from airflow_provider_hailuo.protocol import task_ref
+from airflow_provider_hailuo.triggers.batch_poller import V2StatusPoller, v2_poller_lease
 from airflow_provider_hailuo.waiting import StatusWatcher
 
 #: Poll wake-ups move to the nearest multiple of this many seconds on the event loop's clock, so the
@@ -81,7 +86,7 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
         return HailuoHook(hailuo_conn_id=self.hailuo_conn_id)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        async with shared_session_lease():
+        async with shared_session_lease(), _poller_lease(self) as poller:
             # The loop is here, not in a generator that run() iterates: every wake-up of every poll
             # (the sleep, the connection, the answer) would pass through that extra layer.
             hook = self._hook()
@@ -93,9 +98,13 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
             )
             while True:
                 try:
-                    status = await hook.aget_video_generation_once(
-                        self.video_task_id, api_version=self.api_version
-                    )
+                    # A v2 wait asks its connection's poller (one list call answers many waits); an id
+                    # the list cannot answer for is queried on its own, as every v1 wait is.
+                    status = await poller.status(self.video_task_id) if poller is not None else None
+                    if status is None:
+                        status = await hook.aget_video_generation_once(
+                            self.video_task_id, api_version=self.api_version
+                        )
                 except Exception as err:
                     event = self._failed_poll(watcher, err)
                     if event is None and watcher.deadline_passed:
@@ -118,7 +127,8 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                     await self._cancel_if_v2(hook)
                     yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
                     return
-                await asyncio.sleep(_aligned_poll_delay(watcher))
+                step = poller.alignment_step(watcher.poll_interval) if poller is not None else None
+                await asyncio.sleep(_aligned_poll_delay(watcher, step))
 
     def _failed_poll(self, watcher: StatusWatcher, err: Exception) -> TriggerEvent | None:
         """The event that ends the wait after a failed poll, or None to sit the failure out."""
@@ -168,15 +178,33 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
         )
 
 
-def _aligned_poll_delay(watcher: StatusWatcher) -> float:
-    """The watcher's next poll delay, with the wake-up moved onto the ``POLL_ALIGNMENT_SECONDS`` grid."""
+def _poller_lease(
+    trigger: HailuoVideoGenerationTrigger,
+) -> AbstractAsyncContextManager[V2StatusPoller | None]:
+    """v2 waits share their connection's poller on this loop; v1 has no list call, so no poller."""
+    if trigger.api_version == "v2":
+        return v2_poller_lease(trigger.hailuo_conn_id)
+    return contextlib.nullcontext(None)
+
+
+def _aligned_poll_delay(watcher: StatusWatcher, batch_step: float | None = None) -> float:
+    """The watcher's next poll delay, with the wake-up moved onto the ``POLL_ALIGNMENT_SECONDS`` grid.
+
+    ``batch_step`` is the coarser grid of waits answered by one list call (their poller's
+    ``alignment_step``): the more waits come due at one point, the fewer list calls answer them.
+    """
     delay = watcher.next_delay()
     step = POLL_ALIGNMENT_SECONDS
     if step <= 0 or delay < max(POLL_ALIGNMENT_MIN_SLEEP, watcher.poll_interval):
         return delay  # short intervals, and sleeps already cut short by the deadline, stay exact
     loop = asyncio.get_running_loop()
-    # The waits sharing this loop poll about (their number / interval) times a second.
-    step = min(step, POLL_ALIGNMENT_POLLS_PER_WAKEUP * watcher.poll_interval / max(1, session_leases(loop)))
+    if batch_step is not None:
+        step = max(step, batch_step)
+    else:
+        # The waits sharing this loop poll about (their number / interval) times a second.
+        step = min(
+            step, POLL_ALIGNMENT_POLLS_PER_WAKEUP * watcher.poll_interval / max(1, session_leases(loop))
+        )
     now = loop.time()
     aligned = max(0.0, round((now + delay) / step) * step - now)
     if watcher.end_time is not None and time.time() + aligned >= watcher.end_time:
