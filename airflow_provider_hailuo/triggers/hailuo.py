@@ -100,6 +100,7 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                 try:
                     # A v2 wait asks its connection's poller (one list call answers many waits); an id
                     # the list cannot answer for is queried on its own, as every v1 wait is.
+                    polled_at = asyncio.get_running_loop().time()
                     status = await poller.status(self.video_task_id) if poller is not None else None
                     if status is None:
                         status = await hook.aget_video_generation_once(
@@ -127,8 +128,11 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                     await self._cancel_if_v2(hook)
                     yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
                     return
-                step = poller.alignment_step(watcher.poll_interval) if poller is not None else None
-                await asyncio.sleep(_aligned_poll_delay(watcher, step))
+                if poller is None:
+                    await asyncio.sleep(_aligned_poll_delay(watcher))
+                else:
+                    step = poller.alignment_step(watcher.poll_interval)
+                    await asyncio.sleep(_aligned_poll_delay(watcher, step, since=polled_at))
 
     def _failed_poll(self, watcher: StatusWatcher, err: Exception) -> TriggerEvent | None:
         """The event that ends the wait after a failed poll, or None to sit the failure out."""
@@ -187,11 +191,15 @@ def _poller_lease(
     return contextlib.nullcontext(None)
 
 
-def _aligned_poll_delay(watcher: StatusWatcher, batch_step: float | None = None) -> float:
+def _aligned_poll_delay(
+    watcher: StatusWatcher, batch_step: float | None = None, *, since: float | None = None
+) -> float:
     """The watcher's next poll delay, with the wake-up moved onto the ``POLL_ALIGNMENT_SECONDS`` grid.
 
     ``batch_step`` is the coarser grid of waits answered by one list call (their poller's
     ``alignment_step``): the more waits come due at one point, the fewer list calls answer them.
+    ``since`` (loop time) is when the poll was asked for: the interval counts from there, so waits
+    that polled together stay together however long the answer and their own handling of it took.
     """
     delay = watcher.next_delay()
     step = POLL_ALIGNMENT_SECONDS
@@ -206,7 +214,9 @@ def _aligned_poll_delay(watcher: StatusWatcher, batch_step: float | None = None)
             step, POLL_ALIGNMENT_POLLS_PER_WAKEUP * watcher.poll_interval / max(1, session_leases(loop))
         )
     now = loop.time()
-    aligned = max(0.0, round((now + delay) / step) * step - now)
+    aligned = round(((now if since is None else since) + delay) / step) * step - now
+    if aligned < delay / 2:  # the answer took most of the interval: count it from now, as unbatched
+        aligned = max(0.0, round((now + delay) / step) * step - now)
     if watcher.end_time is not None and time.time() + aligned >= watcher.end_time:
         return delay
     return aligned
