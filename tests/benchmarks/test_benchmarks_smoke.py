@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,35 @@ def test_worker_time_section_reads_results_or_explains(
     found = bench_run.run_worker_time(results)
     assert found["status"] == "ok"
     assert "deferrable" in capsys.readouterr().out
+
+
+@pytest.mark.timeout(120)
+async def test_batch_polling_benchmark_both_sides_in_one_run(sandbox: Any) -> None:
+    """Both sides of benchmarks/batch_polling.py in this process, 10 H3 videos, 1 s window each."""
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+    from benchmarks import batch_polling
+
+    sandbox.config.processing_seconds = 600  # in flight for the whole run
+    hook = HailuoHook()
+    ids = [hook.create_video_generation(prompt=f"smoke {i}", **batch_polling.H3) for i in range(10)]
+    config = batch_polling.BatchPollingConfig(n=10, poll_interval=0.5, window_seconds=1.0)
+    rows = [
+        await batch_polling.measure_side(batch_polling.Spec(side, 10, 0.5, 1.0, sandbox.url, None, ""), ids)
+        for side in config.sides
+    ]
+    report = batch_polling.build_report(config, rows)
+
+    by_side = {row["side"]: row for row in report["results"]}
+    for row in report["results"]:
+        missing = [name for name in batch_polling.RESULT_FIELDS if name not in row]
+        assert not missing, f"{row['side']}: missing {missing}"
+        assert row["polls_answered"] > 0 and row["ended_early"] == 0
+    assert by_side["batch"]["lists"] > 0 and by_side["batch"]["queries"] == 0
+    assert by_side["per-video"]["lists"] == 0 and by_side["per-video"]["x_per_video_requests"] == 1.0
+    assert by_side["batch"]["x_per_video_requests"] is not None
+    assert {target["verdict"] for target in report["targets"]} <= {"PASS", "FAIL"}
+    assert len(report["targets"]) == 2
+    text = batch_polling.format_report(report)
+    for header in batch_polling.TABLE_HEADERS:
+        assert header in text
+    json.dumps(report)
