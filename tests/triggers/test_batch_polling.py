@@ -84,8 +84,8 @@ async def test_150_waits_are_answered_by_list_calls_of_up_to_100(
     ids = _submit(150)
     sizes = _list_spy(monkeypatch)
     before = _v2(many_in_flight)
-    tasks = [asyncio.ensure_future(_first_event(_trigger(i, poll_interval=0.1))) for i in ids]
-    await asyncio.sleep(0.6)
+    tasks = [asyncio.ensure_future(_first_event(_trigger(i, poll_interval=0.2))) for i in ids]
+    await asyncio.sleep(0.9)
     assert not any(task.done() for task in tasks)
     for task in tasks:
         task.cancel()
@@ -94,7 +94,9 @@ async def test_150_waits_are_answered_by_list_calls_of_up_to_100(
     rounds = len(sizes) / math.ceil(150 / 100)
     assert after["queries"] - before["queries"] == 0
     assert after["lists"] - before["lists"] == len(sizes) and rounds >= 3
-    assert max(sizes) <= 100 and sum(sizes) / len(sizes) >= 70, sizes  # 2 calls a round, not 150
+    # 2 calls a round (150 queries without batching); up to 3 where a slow first round (150 log lines
+    # on a loaded machine) splits the second batch.
+    assert max(sizes) <= 100 and sum(sizes) / len(sizes) >= 50, sizes
     assert batch_poller.active_pollers(asyncio.get_running_loop()) == {}  # gone with its last wait
 
 
