@@ -30,6 +30,7 @@ from airflow_provider_hailuo.cli.credentials import (
     REGIONS,
 )
 from airflow_provider_hailuo.cli.exit_codes import EXIT_CODES
+from airflow_provider_hailuo.cli.h3_tasks import add_h3_task_commands
 from airflow_provider_hailuo.cli.listings import cmd_camera, cmd_models
 from airflow_provider_hailuo.cli.v2_tasks import cmd_cancel, cmd_list
 from airflow_provider_hailuo.regions import DEFAULT_HOST, INTERNATIONAL_HOST
@@ -369,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
         "cancelled (exit 1; it will be billed); a finished one is left alone.",
     )
     cancel.add_argument("task_id", metavar="TASK_ID", help="v2:<digits> (or the bare digits)")
+    add_h3_task_commands(add)
 
     download = add(
         "download",
