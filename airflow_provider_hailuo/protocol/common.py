@@ -7,7 +7,7 @@ one vocabulary whichever endpoint produced it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -101,14 +101,15 @@ class ApiRequest:
 
     method: str
     path: str
-    params: Mapping[str, str] = field(default_factory=dict)
+    #: A sequence value is sent as the parameter repeated (``a=1&a=2``).
+    params: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
     json_body: Mapping[str, Any] | None = None
     #: False for the create call: repeating it may pay for a second video.
     idempotent: bool = True
 
     def url(self, base_url: str) -> str:
         url = base_url.rstrip("/") + self.path
-        return f"{url}?{urlencode(self.params)}" if self.params else url
+        return f"{url}?{urlencode(self.params, doseq=True)}" if self.params else url
 
 
 def normalise_base_url(host: str | None, default: str) -> str:

@@ -108,11 +108,14 @@ def list_request(
     status: str | None = None,
     model: str | None = None,
     task_type: str | None = None,
+    repeat_task_ids: bool = False,
 ) -> ApiRequest:
-    """``filter.task_ids`` is sent comma-joined, as MiniMax's own CLI does."""
-    params: dict[str, str] = {"page_num": str(page_num), "page_size": str(page_size)}
+    """``filter.task_ids`` is sent comma-joined, as MiniMax's own CLI does, or with ``repeat_task_ids``
+    as the parameter repeated, as other clients do: which one MiniMax reads is open (conflict C8)."""
+    params: dict[str, str | list[str]] = {"page_num": str(page_num), "page_size": str(page_size)}
     if task_ids:
-        params["filter.task_ids"] = ",".join(str(t) for t in task_ids)
+        ids = [str(t) for t in task_ids]
+        params["filter.task_ids"] = ids if repeat_task_ids else ",".join(ids)
     if status:
         params["filter.status"] = status
     if model:

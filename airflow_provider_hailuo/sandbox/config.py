@@ -282,6 +282,14 @@ class SandboxConfig:
             "does (unreachable URLs get 400). False accepts them unchecked, for offline DAG development."
         ),
     )
+    v2_task_ids_encoding: str = field(
+        default="both",
+        metadata=_doc(
+            "How the v2 list reads filter.task_ids, whose encoding MiniMax leaves open (conflict C8): both "
+            "(repeated parameters and comma-joined values), repeated (a comma-joined value is one id, as an "
+            "OpenAPI-default server reads it) or comma (only the first parameter is read, split at commas)."
+        ),
+    )
     v2_server_error_rate: float = field(
         default=0.0,
         metadata=_doc(
@@ -351,6 +359,10 @@ class SandboxConfig:
         ):
             _require(getattr(self, name) >= 0, f"{name} must be >= 0")
         _require(self.v2_in_flight_cap_code in (1002, 1041), "v2_in_flight_cap_code must be 1002 or 1041")
+        _require(
+            self.v2_task_ids_encoding in ("both", "repeated", "comma"),
+            "v2_task_ids_encoding must be both, repeated or comma",
+        )
 
     def update(self, values: Mapping[str, Any]) -> None:
         """Apply JSON-typed values all-or-nothing, so a bad request leaves the running server untouched."""

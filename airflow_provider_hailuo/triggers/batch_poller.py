@@ -15,7 +15,9 @@ What never gets worse than one query per wait:
 * a list call that fails as an outage would (5xx, 429, gateway page, garbled body, timeout) is a failed
   poll of every wait in that batch, which sits it out like any failed poll;
 * any other failed list call (a 400 for the filter's encoding, a bad key, a bug of ours) is not taken
-  as the answer for the waits: they query on their own, and this poller stops listing for its life;
+  as the answer for the waits: they query on their own; the poller tries the other encoding of
+  ``filter.task_ids`` (``ENCODINGS``, conflict C8), and when none is read it stops listing for
+  ``LIST_PAUSE_SECONDS``;
 * a malformed list item fails the poll of that one wait only.
 
 The poller lives as long as waits use it (the lease pattern of the shared session): created by the
@@ -52,6 +54,12 @@ BATCH_GATHER_SECONDS = 0.02
 #: moves by at most half a step.
 BATCH_ALIGNMENT_MAX_SECONDS = 1.0
 BATCH_ALIGNMENT_MAX_FRACTION = 0.25
+#: How ``filter.task_ids`` may be sent, in the order tried (contract C8: MiniMax's own CLI joins the
+#: ids with commas; other clients repeat the parameter). The next is tried when a list answer shows
+#: the filter was not read (a refusal, tasks not asked for, none of several asked for).
+ENCODINGS = ("comma", "repeated")
+#: After the list could not answer (no encoding read, a refusal), waits query on their own this long.
+LIST_PAUSE_SECONDS = 600.0
 #: An id missing from this many list answers in a row is queried on its own from then on.
 MISSES_BEFORE_QUERYING_ALONE = 3
 #: Bound on the ids remembered as missing (a triggerer's poller may live for weeks).
@@ -65,8 +73,11 @@ class V2StatusPoller:
         self.hailuo_conn_id = hailuo_conn_id
         self.hook = HailuoHook(hailuo_conn_id=hailuo_conn_id)
         self.leases = 0
-        #: False once the list was refused for good: every wait queries on its own.
-        self.listing = True
+        #: Loop time until which every wait queries on its own, after the list could not answer.
+        self._paused_until = 0.0
+        #: How ``filter.task_ids`` is sent (``ENCODINGS``); kept once a list answer named one of ours.
+        self.encoding = ENCODINGS[0]
+        self._encoding_confirmed = False
         self._due: dict[str, list[asyncio.Future[VideoGenerationStatus | None]]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._calls: set[asyncio.Task[None]] = set()
@@ -78,9 +89,9 @@ class V2StatusPoller:
         Raises what a failed list call raised (an outage for the waiting code to sit out).
         """
         task_id = str(video_task_id)
-        if not self.listing or self._misses.get(task_id, 0) >= MISSES_BEFORE_QUERYING_ALONE:
-            return None
         loop = asyncio.get_running_loop()
+        if loop.time() < self._paused_until or self._misses.get(task_id, 0) >= MISSES_BEFORE_QUERYING_ALONE:
+            return None
         future: asyncio.Future[VideoGenerationStatus | None] = loop.create_future()
         self._due.setdefault(task_id, []).append(future)
         if self._timer is None:
@@ -105,9 +116,9 @@ class V2StatusPoller:
 
     async def _answer(self, due: dict[str, list[asyncio.Future[VideoGenerationStatus | None]]]) -> None:
         """One list call for ``due``'s ids; every future gets its status, None, or the call's error."""
-        ids = list(due)
+        ids, encoding = list(due), self.encoding
         try:
-            found, unasked = await self._list(ids)
+            found, unasked = await self._list(ids, encoding)
         except asyncio.CancelledError:
             for futures in due.values():
                 for future in futures:
@@ -119,11 +130,19 @@ class V2StatusPoller:
             else:
                 # Not an answer about the videos: a refusal of the list itself (the filter's encoding,
                 # a limit, the key) or a bug here. Their own queries decide, as before batching.
-                self._stop_listing(err)
+                self._distrust_encoding(encoding, err)
                 _settle(due, {})
             return
         if unasked:  # the API ignored filter.task_ids: what it did list of ours is still right
-            self._stop_listing(f"the list answer held {len(unasked)} task(s) that were not asked for")
+            self._distrust_encoding(encoding, f"the list answer held {len(unasked)} task(s) not asked for")
+        elif len(found) > 1:  # several ids answered at once: the filter is read as sent
+            self._encoding_confirmed = True
+        elif len(ids) > 1 and not self._encoding_confirmed:
+            # At most one of several ids: likely a filter read as one id ("a,b") or only its first
+            # value, rather than the others all gone.
+            self._distrust_encoding(
+                encoding, f"the list answer held {len(found)} of {len(ids)} tasks asked for"
+            )
         for task_id in ids:
             if task_id in found:
                 self._misses.pop(task_id, None)
@@ -132,23 +151,50 @@ class V2StatusPoller:
         _settle(due, found)
 
     async def _list(
-        self, ids: Sequence[str]
+        self, ids: Sequence[str], encoding: str
     ) -> tuple[dict[str, VideoGenerationStatus | HailuoError], set[str]]:
         settings = await self.hook.aget_settings()
-        call = v2.list_request(page_num=1, page_size=LIST_BATCH_SIZE, task_ids=ids)
+        repeated = encoding == "repeated"
+        call = v2.list_request(page_num=1, page_size=LIST_BATCH_SIZE, task_ids=ids, repeat_task_ids=repeated)
         raw = await self.hook._asend(call, settings)
         found, unasked = v2.parse_list_statuses(raw, ids)
         return dict(found), unasked
 
+    def _distrust_encoding(self, sent: str, why: object) -> None:
+        """The list did not read ``filter.task_ids`` as sent: try the other encoding, else stop listing."""
+        if sent != self.encoding:
+            return  # a call sent before the encoding last changed (or listing paused): already acted on
+        following = ENCODINGS[ENCODINGS.index(self.encoding) + 1 :]
+        if self._encoding_confirmed or not following:
+            self._stop_listing(why)
+            return
+        log.info(
+            "The MiniMax-H3 list of connection %s did not answer for filter.task_ids sent %s (%s); trying %s",
+            self.hailuo_conn_id,
+            self.encoding,
+            why,
+            following[0],
+        )
+        self.encoding = following[0]
+
     def _stop_listing(self, why: object) -> None:
-        if self.listing:
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._paused_until:
             log.warning(
-                "Polling MiniMax-H3 videos of connection %s one query per video from now on: the list call "
-                "cannot answer for them (%s)",
+                "Polling MiniMax-H3 videos of connection %s one query per video for the next %.0f s: the "
+                "list call cannot answer for them (%s)",
                 self.hailuo_conn_id,
+                LIST_PAUSE_SECONDS,
                 why,
             )
-        self.listing = False
+        # Later, from the first encoding again: what failed may have been passing (a 400 in a deploy).
+        self._paused_until = loop.time() + LIST_PAUSE_SECONDS
+        self.encoding, self._encoding_confirmed = ENCODINGS[0], False
+
+    @property
+    def listing(self) -> bool:
+        """Whether the next poll due is listed (False while paused: every wait queries on its own)."""
+        return asyncio.get_running_loop().time() >= self._paused_until
 
     async def aclose(self) -> None:
         """The last wait left: nothing is due any more; stop what is still in flight."""

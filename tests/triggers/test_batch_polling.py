@@ -66,9 +66,9 @@ def _list_spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sizes: list[int] = []
     real = batch_poller.V2StatusPoller._list
 
-    async def spy(self: batch_poller.V2StatusPoller, ids: Any) -> Any:
+    async def spy(self: batch_poller.V2StatusPoller, ids: Any, encoding: str) -> Any:
         sizes.append(len(ids))
-        return await real(self, ids)
+        return await real(self, ids, encoding)
 
     monkeypatch.setattr(batch_poller.V2StatusPoller, "_list", spy)
     return sizes
@@ -195,7 +195,7 @@ async def test_a_list_refused_for_good_falls_back_to_queries(many_in_flight: Any
     ids = _submit(2)
     loop = asyncio.get_running_loop()
 
-    async def refused_list(self: batch_poller.V2StatusPoller, ids: Any) -> Any:
+    async def refused_list(self: batch_poller.V2StatusPoller, ids: Any, encoding: str) -> Any:
         raise HailuoHTTPError("HTTP 400 from the MiniMax API: 'filter.task_ids'", http_status=400)
 
     with pytest.MonkeyPatch.context() as mp:
@@ -274,3 +274,30 @@ async def test_batched_waits_wake_on_a_grid_shared_by_about_100(many_in_flight: 
         wake = loop.time() + delay
         assert abs(wake - round(wake)) < 0.01
         await asyncio.sleep(0.013)
+
+
+def test_task_ids_go_comma_joined_or_repeated() -> None:
+    assert "filter.task_ids=1%2C2" in v2.list_request(task_ids=["1", "2"]).url("http://h")
+    assert "filter.task_ids=1&filter.task_ids=2" in v2.list_request(
+        task_ids=["1", "2"], repeat_task_ids=True
+    ).url("http://h")
+
+
+@pytest.mark.parametrize(("server_reads", "settles_on"), [("comma", "comma"), ("repeated", "repeated")])
+async def test_the_poller_finds_the_task_ids_encoding_the_api_reads(
+    many_in_flight: Any, server_reads: str, settles_on: str
+) -> None:
+    """Contract C8: MiniMax's own CLI joins the ids with commas, other clients repeat the parameter."""
+    many_in_flight.config.v2_task_ids_encoding = server_reads
+    many_in_flight.config.processing_seconds = 0.6
+    ids = _submit(5)
+    loop = asyncio.get_running_loop()
+    tasks = [asyncio.ensure_future(_first_event(_trigger(i))) for i in ids]
+    await asyncio.sleep(0.3)
+    poller = batch_poller.active_pollers(loop)["hailuo_default"]
+    assert (poller.encoding, poller.listing) == (settles_on, True)
+    events = await asyncio.gather(*tasks)
+    assert [(e["video_task_id"], e["status"]) for e in events] == [(i, "success") for i in ids]
+    stats = _v2(many_in_flight)
+    # Read as one id "a,b,c,d,e", the first list answers none: that round's polls are queries, no more.
+    assert stats["queries"] == (0 if server_reads == "comma" else 5) and stats["lists"] >= 4

@@ -347,12 +347,16 @@ def _int_param(request: web.Request, name: str, default: int, maximum: int | Non
     return int(raw)
 
 
-def _task_ids(request: web.Request) -> set[str] | None:
-    """C8: both encodings at once, repeated (``a&filter.task_ids=b``) and comma-joined (``a,b``)."""
+def _task_ids(request: web.Request, encoding: str) -> set[str] | None:
+    """C8: by default both encodings at once, repeated (``a&filter.task_ids=b``) and comma-joined
+    (``a,b``); ``v2_task_ids_encoding`` plays a server that knows only one of them."""
     values = request.query.getall("filter.task_ids", [])
     if not values:
         return None
-    ids = {part.strip() for value in values for part in value.split(",") if part.strip()}
+    if encoding == "comma":
+        values = values[:1]
+    parts = values if encoding == "repeated" else [part for value in values for part in value.split(",")]
+    ids = {part.strip() for part in parts if part.strip()}
     if len(ids) > MAX_PAGE_SIZE:
         raise bad_request(f"filter.task_ids takes at most {MAX_PAGE_SIZE} ids, got {len(ids)}")
     return ids
@@ -367,7 +371,7 @@ async def _list(request: web.Request, ctx: V2Context) -> web.Response:
     status = _one(request, "filter.status", STATUSES)
     model = _one(request, "filter.model")
     task_type = _one(request, "filter.task_type", TASK_TYPES)
-    ids = _task_ids(request)
+    ids = _task_ids(request, ctx.state.config.v2_task_ids_encoding)
     window = ctx.state.config.v2_task_window_seconds
     now, now_mono = time.time(), time.monotonic()
     matches = [
