@@ -75,7 +75,7 @@ class V2StatusPoller:
         self.leases = 0
         #: Loop time until which every wait queries on its own, after the list could not answer.
         self._paused_until = 0.0
-        #: How ``filter.task_ids`` is sent (``ENCODINGS``); kept once a list answer named one of ours.
+        #: How ``filter.task_ids`` is sent (``ENCODINGS``); kept once a list answer named several of ours.
         self.encoding = ENCODINGS[0]
         self._encoding_confirmed = False
         self._due: dict[str, list[asyncio.Future[VideoGenerationStatus | None]]] = {}

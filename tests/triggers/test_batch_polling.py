@@ -301,3 +301,24 @@ async def test_the_poller_finds_the_task_ids_encoding_the_api_reads(
     stats = _v2(many_in_flight)
     # Read as one id "a,b,c,d,e", the first list answers none: that round's polls are queries, no more.
     assert stats["queries"] == (0 if server_reads == "comma" else 5) and stats["lists"] >= 4
+
+
+async def test_a_trigger_serialized_before_batch_polling_resumes_batched(sandbox: Any) -> None:
+    (task_id,) = _submit(1)
+    now = time.time()
+    stored = {  # what a triggerer stored before this change: the same six JSON primitives
+        "video_task_id": task_id,
+        "hailuo_conn_id": "hailuo_default",
+        "poll_interval": 0.05,
+        "end_time": now + 60,
+        "started_at": now,
+        "api_version": "v2",
+    }
+    trigger = HailuoVideoGenerationTrigger(**stored)  # type: ignore[arg-type]
+    assert trigger.serialize() == (
+        "airflow_provider_hailuo.triggers.hailuo.HailuoVideoGenerationTrigger",
+        stored,
+    )
+    event = await _first_event(trigger)
+    assert (event["video_task_id"], event["status"]) == (task_id, "success")
+    assert _v2(sandbox)["lists"] >= 1 and _v2(sandbox)["queries"] == 0
