@@ -26,12 +26,12 @@ import binascii
 import os
 import re
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_hailuo.media_sources import human_size, read_local_file, read_s3_object
 from airflow_provider_hailuo.redaction import describe_url
 
 __all__ = [
@@ -87,12 +87,7 @@ class ResolvedImage:
     source: str
 
 
-def _human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+_human_size = human_size
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,19 +265,16 @@ def _from_bytes(data: bytes, *, field: str, label: str) -> ResolvedImage:
     return ResolvedImage(_data_url(info, data), info, f"{label} ({info.describe()})")
 
 
+def _too_big(field: str) -> Callable[[str, int], str]:
+    return lambda where, size: (
+        f"{field}: {where} is {_human_size(size)} ({size} bytes); it must be smaller than "
+        f"{MAX_IMAGE_BYTES} bytes (20 MB)"
+    )
+
+
 def _from_file(path: Path, *, field: str) -> ResolvedImage:
-    path = path.expanduser()
-    if not path.exists():
-        raise ValueError(f"{field}: local file {str(path)!r} does not exist")
-    if not path.is_file():
-        raise ValueError(f"{field}: {str(path)!r} is not a regular file")
-    size = path.stat().st_size
-    if size >= MAX_IMAGE_BYTES:
-        raise ValueError(
-            f"{field}: local file {str(path)!r} is {_human_size(size)} ({size} bytes); it must be smaller "
-            f"than {MAX_IMAGE_BYTES} bytes (20 MB)"
-        )
-    return _from_bytes(path.read_bytes(), field=field, label=f"local file {path}")
+    data = read_local_file(path, field=field, max_bytes=MAX_IMAGE_BYTES - 1, too_big=_too_big(field))
+    return _from_bytes(data, field=field, label=f"local file {path.expanduser()}")
 
 
 def _from_data_url(url: str, *, field: str) -> ResolvedImage:
@@ -303,40 +295,11 @@ def _from_data_url(url: str, *, field: str) -> ResolvedImage:
     return _from_bytes(data, field=field, label="data URL")
 
 
-def _is_not_found(exc: BaseException) -> bool:
-    response = getattr(exc, "response", None)
-    if not isinstance(response, Mapping):
-        return False
-    code = str(response.get("Error", {}).get("Code", ""))
-    return code in {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}
-
-
 def _from_s3(url: str, *, field: str, aws_conn_id: str | None) -> ResolvedImage:
-    # Split by hand: S3 keys may contain '?' and '#', which urlsplit would cut off.
-    bucket, _, key = url[5:].partition("/") if url[:5].lower() == "s3://" else ("", "", "")
-    if not bucket or not key:
-        raise ValueError(f"{field}: {url!r} is not a valid S3 URL; expected s3://bucket/key")
-    # Imported here so the provider's other modules work without touching boto3 at import time.
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    where = f"s3://{bucket}/{key}"
-    try:
-        obj: Any = S3Hook(aws_conn_id=aws_conn_id).get_key(key, bucket)
-        declared = getattr(obj, "content_length", None)
-        if isinstance(declared, int) and declared >= MAX_IMAGE_BYTES:
-            raise ValueError(
-                f"{field}: {where} is {_human_size(declared)} ({declared} bytes); it must be smaller than "
-                f"{MAX_IMAGE_BYTES} bytes (20 MB)"
-            )
-        # Read one byte past the limit so an oversized object cannot fill the worker's memory.
-        data = obj.get()["Body"].read(MAX_IMAGE_BYTES + 1)
-    except ValueError:
-        raise
-    except Exception as exc:
-        if _is_not_found(exc):
-            raise ValueError(f"{field}: {where} does not exist ({exc})") from exc
-        raise
-    return _from_bytes(bytes(data), field=field, label=where)
+    data, where = read_s3_object(
+        url, field=field, aws_conn_id=aws_conn_id, max_bytes=MAX_IMAGE_BYTES - 1, too_big=_too_big(field)
+    )
+    return _from_bytes(data, field=field, label=where)
 
 
 def _looks_like_bare_base64(text: str) -> bool:

@@ -157,7 +157,7 @@ def build_regeneration_body(
         content = build_v2_video_generation_payload(
             model=model, max_text_chars=MAX_REGENERATION_TEXT_CHARS, **inputs
         )["content"]
-        url = _media_url("base_video", "video_url", base_video)
+        url = _media_url("base_video", "video", base_video)
         content.append({"type": "video_url", "video_url": {"url": url}, "role": "base_video"})
         body = {"model": model, "content": content}
     body["resolution"] = REGENERATION_RESOLUTION

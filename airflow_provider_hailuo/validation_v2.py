@@ -20,10 +20,15 @@ from airflow_provider_hailuo.catalogue import (
     V2ModelSpec,
     get_v2_model,
 )
+from airflow_provider_hailuo.media_v2 import (
+    CheckedMediaURL,
+    check_body_size,
+    check_total_durations,
+    resolve_media,
+)
 from airflow_provider_hailuo.validation import (
     _check_callback_url,
     _check_extra_params,
-    _check_image_value,
     _join,
     _parse_bool,
     _parse_resolution,
@@ -59,16 +64,13 @@ V2_NAMED_FIELDS: tuple[str, ...] = (
     "extra",
 )
 
-_KIND = {"reference_images": "image_url", "reference_videos": "video_url", "reference_audios": "audio_url"}
+_KIND = {"reference_images": "image", "reference_videos": "video", "reference_audios": "audio"}
 _ROLE = {
     "reference_images": "reference_image",
     "reference_videos": "reference_video",
     "reference_audios": "reference_audio",
 }
-_MEDIA_PREFIXES = {
-    "video_url": ("data:video/mp4;base64,",),
-    "audio_url": ("data:audio/mp3;base64,", "data:audio/mpeg;base64,", "data:audio/wav;base64,"),
-}
+_WIRE_SCHEMES = ("http://", "https://", "mm_file://", "data:")
 
 
 def refuse_fields(given: Mapping[str, Any], fields: Sequence[str], model: str, model_api: str) -> None:
@@ -130,36 +132,21 @@ def _text(prompt: object, max_chars: int = MAX_TEXT_CHARS) -> str:
     return prompt
 
 
-def _image_url(field: str, value: object) -> str:
-    if isinstance(value, str) and value.strip().lower().startswith("mm_file://"):
-        return _mm_file(field, value)
-    return _check_image_value(field, value)
-
-
-def _mm_file(field: str, value: str) -> str:
-    ident = value.strip()[len("mm_file://") :]
-    if not ident.isdigit():
-        raise ValueError(f"{field}: expected mm_file://<numeric file id>, got {_preview(value)}")
-    return "mm_file://" + ident
-
-
 def _media_url(field: str, kind: str, value: object) -> str:
-    if kind == "image_url":
-        return _image_url(field, value)
-    allowed = "an http(s) URL, mm_file://<file id> or " + " / ".join(p + "..." for p in _MEDIA_PREFIXES[kind])
-    if not isinstance(value, str):
-        raise ValueError(f"{field}: expected {allowed}, got {type(value).__name__}")
-    text = value.strip()
-    lowered = text[:32].lower()
-    if lowered.startswith(("http://", "https://")):
-        return text
-    if lowered.startswith("mm_file://"):
-        return _mm_file(field, text)
-    for prefix in _MEDIA_PREFIXES[kind]:
-        if lowered.startswith(prefix):
-            # MiniMax's own CLI names MP3 audio/mp3, not audio/mpeg.
-            return text.replace("data:audio/mpeg;", "data:audio/mp3;", 1) if kind == "audio_url" else text
-    raise ValueError(f"{field}: expected {allowed}, got {_preview(text)}")
+    """One media item as a wire URL, checked against §3.5 (:mod:`airflow_provider_hailuo.media_v2`).
+
+    Files, bytes and ``s3://`` objects are read by :func:`airflow_provider_hailuo.request.
+    prepare_video_generation_payload`, which hands over checked URLs; here only wire forms arrive.
+    """
+    if isinstance(value, CheckedMediaURL):
+        return value
+    if isinstance(value, str) and value.strip()[:10].lower().startswith(_WIRE_SCHEMES):
+        return resolve_media(value, kind=kind, field=field, aws_conn_id=None)
+    raise ValueError(
+        f"{field}: expected an http(s) URL, mm_file://<file id> or a data:{kind}/...;base64,... URL, got "
+        f"{_preview(value) if isinstance(value, str) else type(value).__name__} (local files, bytes and "
+        "s3:// URLs are read by prepare_video_generation_payload)"
+    )
 
 
 def _as_list(field: str, value: object) -> list[Any]:
@@ -224,7 +211,7 @@ def build_v2_video_generation_payload(
         value = first_frame_image if field == "first_frame_image" else last_frame_image
         if value not in (None, ""):
             content.append(
-                {"type": "image_url", "image_url": {"url": _image_url(field, value)}, "role": role}
+                {"type": "image_url", "image_url": {"url": _media_url(field, "image", value)}, "role": role}
             )
             frames += 1
     given = {
@@ -238,9 +225,11 @@ def build_v2_video_generation_payload(
         if len(items) > MAX_REFERENCES[field]:
             raise ValueError(f"{field}: {len(items)} given; at most {MAX_REFERENCES[field]} are allowed")
         kind = _KIND[field]
-        for index, item in enumerate(items):
-            url = _media_url(f"{field}[{index}]", kind, item)
-            content.append({"type": kind, kind: {"url": url}, "role": _ROLE[field]})
+        urls = [_media_url(f"{field}[{index}]", kind, item) for index, item in enumerate(items)]
+        if kind != "image":
+            check_total_durations(field, urls)
+        item_type = f"{kind}_url"
+        content.extend({"type": item_type, item_type: {"url": url}, "role": _ROLE[field]} for url in urls)
         references += len(items)
     if frames and references:
         raise ValueError(
@@ -293,4 +282,5 @@ def build_v2_video_generation_payload(
     if clash:
         raise ValueError(f"extra_params: {_join(clash)} has its own parameter on MiniMax-H3; pass it by name")
     body.update(extras)
+    check_body_size(body)
     return body

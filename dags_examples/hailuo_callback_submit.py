@@ -15,7 +15,8 @@ The base URL is the api-server's public URL as MiniMax reaches it (``https://air
 token is the one configured on the api-server (``[hailuo] callback_token``). The operator masks the
 token in its rendered fields (``.../hailuo/callback/<token>``), and it is registered with Airflow's
 secrets masker before the URL is built, so no log line shows it either. Submissions run in the pool HAILUO_EXAMPLE_POOL (default ``hailuo_api``) to
-stay under MiniMax's requests-per-minute limit. Trigger with e.g. ``{"prompts": ["A red fox in fresh snow [Truck left]"]}``.
+stay under MiniMax's requests-per-minute limit. Trigger with e.g. ``{"prompts": ["A red fox in fresh snow [Truck left]"]}``,
+and ``"model": "MiniMax-H3"`` for MiniMax-H3 videos (768P, 6 s, 16:9).
 
 The backstop: MiniMax pushes each status once, without retries, so a final push that meets a stopped
 api-server or a 503 is lost. Beside each submission a deferred ``HailuoCallbackBackstopOperator``
@@ -78,7 +79,11 @@ with DAG(
     schedule=None,
     start_date=datetime(2026, 1, 1),
     catchup=False,
-    params={"prompts": Param(DEFAULT_PROMPTS, type="array", items={"type": "string"}, minItems=1)},
+    params={
+        "prompts": Param(DEFAULT_PROMPTS, type="array", items={"type": "string"}, minItems=1),
+        # MiniMax-H3 (v2 API) pushes its own body; the receiver and the backstop speak both.
+        "model": Param("MiniMax-Hailuo-02", enum=["MiniMax-Hailuo-02", "MiniMax-H3"]),
+    },
     user_defined_macros={"hailuo_callback_url": hailuo_callback_url},
     tags=["hailuo", "callbacks"],
 ) as dag:
@@ -90,7 +95,7 @@ with DAG(
 
     submitted = HailuoVideoGenerationOperator.partial(
         task_id="submit_video",
-        model="MiniMax-Hailuo-02",
+        model="{{ params.model }}",
         resolution="768P",
         duration=6,
         pool=POOL,

@@ -2,7 +2,8 @@
 
 The second half of the callback pattern (the first is ``hailuo_callback_submit.py``). The api-server's
 ``hailuo_callback`` plugin records one event on ``HAILUO_VIDEO_ASSET`` per task and final status, with
-``video_task_id``, ``status``, ``file_id``, ``video_width`` and ``video_height`` in its extra. Several
+``video_task_id``, ``status``, ``file_id``, ``video_width`` and ``video_height`` in its extra (a
+MiniMax-H3 video has ``api_version: "v2"`` and no file id: the transfer finds its URL from the task). Several
 videos finishing close together may be delivered to one run, so the run reads *all* its triggering
 events, skips failed videos (logged) and maps one ``HailuoToS3Operator`` per finished file. The event
 extra has the generation operator's result keys, so it is passed as ``file_id`` unchanged.
@@ -48,6 +49,13 @@ def finished_videos_from_events(events: Iterable[Any]) -> list[dict[str, Any]]:
                 if extra.get("error_code")
                 else "",
             )
+            continue
+        if extra.get("api_version") == "v2":  # MiniMax-H3: no file id; the transfer queries the task
+            if task_id:
+                videos.setdefault(
+                    f"v2:{task_id}",
+                    {"video_task_id": task_id, "api_version": "v2", "file_id": None, "status": "success"},
+                )
             continue
         if not file_id:
             log.warning("Skipping Hailuo task %s: success without a file id", task_id)

@@ -1,13 +1,14 @@
 """MiniMax-H3 (v2 API): a text-to-video clip in a chosen ratio, and a reference-to-video clip from S3
-images, each streamed into S3.
+images and an S3 soundtrack, each streamed into S3.
 
-The model name picks the API: the same operator, with H3's own parameters. Text alone needs a concrete
-``ratio`` (``adaptive`` has no image to follow); reference images, videos and audios (here two images
-read from S3 and sent inline) keep a character and a place across the clip. Every H3 rule is checked
+The model name picks the API: the same operator, with H3's own parameters. H3 videos come with native
+stereo sound. Text alone needs a concrete ``ratio`` (``adaptive`` has no image to follow); reference
+images, videos and audios (here two images and a WAV read from S3, checked against MiniMax's media
+limits and sent inline) keep a character, a place and a sound across the clip. Every H3 rule is checked
 before anything is sent. An H3 video has no file id: ``HailuoToS3Operator`` takes the generation result
 as for any model and fetches the video's URL from its task. Set HAILUO_EXAMPLE_BUCKET (default
-``hailuo-videos``), put ``inputs/face.png`` and ``inputs/landscape.png`` there, and use an API key with
-pay-as-you-go billing (MiniMax refuses H3 to Token-Plan keys with 402).
+``hailuo-videos``), put ``inputs/face.png``, ``inputs/landscape.png`` and ``inputs/theme.wav`` (2-15 s)
+there, and use an API key with pay-as-you-go billing (MiniMax refuses H3 to Token-Plan keys with 402).
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ with DAG(
     references = HailuoVideoGenerationOperator(
         task_id="reference_to_video",
         model="MiniMax-H3",
-        prompt="The woman from the first image walks along the shore of the second, the wind in her hair",
+        prompt="The woman from the first image walks along the shore of the second, humming the melody",
         reference_images=[f"s3://{BUCKET}/inputs/face.png", f"s3://{BUCKET}/inputs/landscape.png"],
+        reference_audios=[f"s3://{BUCKET}/inputs/theme.wav"],
         ratio="16:9",
         resolution="768P",
         duration=6,

@@ -554,6 +554,7 @@ SANDBOX_V2_COUNTERS: dict[str, str] = {
     "callback_checks": "Challenges posted to a v2 `callback_url`.",
     "callback_check_failures": "Challenges not echoed in time (the create then got 400).",
     "callbacks_sent": '`{"task": ...}` pushes delivered (HTTP 2xx).',
+    "callbacks_dropped": "Final pushes lost on purpose (`drop_final_callback`), for the backstop's tests.",
     "callback_failures": "Pushes that failed.",
     "in_flight": "Video tasks queued or running now, all accounts.",
     "max_in_flight": "The most video tasks one account ever had queued or running at once.",

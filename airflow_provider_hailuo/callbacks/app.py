@@ -1,8 +1,9 @@
 """The FastAPI app that receives MiniMax's callback pushes (mounted in the api-server by the plugin).
 
 MiniMax first POSTs ``{"challenge": ...}`` to the ``callback_url`` and rejects the create call unless
-the same value comes back within 3 seconds; afterwards it POSTs a query-shaped body with a lowercase
-status (``processing``, ``success``, ``failed``) on every change. This app answers the challenge,
+the same value comes back within 3 seconds; afterwards it POSTs a query-shaped body on every change: v1's
+flat one with a lowercase status (``processing``, ``success``, ``failed``), or for MiniMax-H3 (v2) the
+``{"task": {...}}`` of the v2 query (``queued`` ... ``succeeded``, ``failed``, ``cancelled``). This app answers the challenge,
 turns each *final* status into one event through an `EventSink` and acknowledges everything else.
 
 The app is built by `create_app` from two callables, a token resolver and an event sink, so it can be
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from airflow_provider_hailuo.exceptions import HailuoMalformedResponseError
 from airflow_provider_hailuo.protocol import VideoGenerationStatus, VideoStatus, status_from_mapping
+from airflow_provider_hailuo.protocol.v2 import status_from_task as v2_status_from_task
 from airflow_provider_hailuo.shapes import video_fields
 
 from .assets import BACKSTOP_SOURCE, EVENT_SOURCE
@@ -74,6 +76,7 @@ def event_extra(status: VideoGenerationStatus, body: Mapping[str, Any]) -> dict[
     extra: dict[str, Any] = {
         **video_fields(status),
         "status": EVENT_STATUS[status.status],
+        **({"api_version": status.api_version} if status.api_version != "v1" else {}),
         # The backstop marks its deliveries; the mark only labels the event (the dedupe ignores it).
         "source": BACKSTOP_SOURCE if body.get("source") == BACKSTOP_SOURCE else EVENT_SOURCE,
     }
@@ -84,6 +87,14 @@ def event_extra(status: VideoGenerationStatus, body: Mapping[str, Any]) -> dict[
         extra["error_code"] = status.error_code
         extra["error_message"] = (status.error_message or "")[:500]
     return extra
+
+
+def parse_push(body: Mapping[str, Any]) -> VideoGenerationStatus:
+    """A push of either API: v2 wraps the task in ``task`` (no URL is needed, none is kept)."""
+    task = body.get("task")
+    if isinstance(task, dict):
+        return v2_status_from_task(task, require_url=False)
+    return status_from_mapping(body)
 
 
 def _error(status_code: int, message: str) -> JSONResponse:
@@ -204,7 +215,7 @@ def create_app(
             return JSONResponse({"challenge": challenge})
 
         try:
-            status = status_from_mapping(body)
+            status = parse_push(body)
         except HailuoMalformedResponseError as err:
             return _error(400, f"not a video task status: {err}")
         if not status.is_terminal:

@@ -32,6 +32,7 @@ from airflow_provider_hailuo.outcomes import (
     raise_for_airflow,
     validate_event,
 )
+from airflow_provider_hailuo.protocol import split_task_ref
 from airflow_provider_hailuo.redaction import redact_callback_url
 from airflow_provider_hailuo.shapes import WaitEvent
 from airflow_provider_hailuo.triggers.hailuo import HailuoVideoGenerationTrigger
@@ -48,9 +49,18 @@ DEFAULT_BACKSTOP_TIMEOUT = 24 * 3600.0
 
 
 def push_body(event: WaitEvent) -> dict[str, Any]:
-    """The final status as MiniMax pushes it (a query answer with a lowercase status), marked as ours."""
+    """The final status as MiniMax pushes it (a query answer with a lowercase status), marked as ours.
+
+    A MiniMax-H3 (v2) task gets v2's ``{"task": ...}`` shape, without the video URL (the receiver keeps
+    none: it is signed, and the transfer queries the task again).
+    """
     ok = event["status"] == "success"
     code = event.get("error_code")
+    if event.get("api_version") == "v2":
+        task: dict[str, Any] = {"id": event["video_task_id"], "status": "succeeded" if ok else "failed"}
+        if not ok:
+            task["error"] = {"code": str(code) if code else "", "message": str(event.get("message") or "")}
+        return {"task": task, "source": BACKSTOP_SOURCE}
     return {
         "task_id": event["video_task_id"],
         "status": "success" if ok else "failed",
@@ -65,14 +75,24 @@ def push_body(event: WaitEvent) -> dict[str, Any]:
     }
 
 
-def _task_id_of(value: Any) -> str:
-    """The id itself, or the generation operator's result dict."""
+def _task_of(value: Any) -> tuple[str, str]:
+    """(task id, API version) of the id itself (``v2:<id>`` for MiniMax-H3), or of the generation
+    operator's result dict."""
+    api_version = "v1"
     if isinstance(value, Mapping):
+        api_version = str(value.get("api_version") or "v1")
         value = value.get("video_task_id")
     try:
-        return validate_video_task_id(value, field="video_task_id")
+        task_id, ref_version = split_task_ref(value) if isinstance(value, str) else (value, "v1")
+        task_id = validate_video_task_id(task_id, field="video_task_id")
     except ValueError as err:
         raise AirflowFailException(str(err)) from None
+    return task_id, ref_version if ref_version != "v1" else api_version
+
+
+def _pushed_id(body: Mapping[str, Any]) -> object:
+    task = body.get("task")
+    return task.get("id") if isinstance(task, Mapping) else body.get("task_id")
 
 
 class HailuoCallbackBackstopOperator(BaseOperator):
@@ -111,7 +131,7 @@ class HailuoCallbackBackstopOperator(BaseOperator):
         self.request_timeout = float(request_timeout)
 
     def execute(self, context: Context) -> None:
-        task_id = _task_id_of(self.video_task_id)
+        task_id, api_version = _task_of(self.video_task_id)
         self.log.info(
             "Backstop for Hailuo task %s: checking it every %.0fs; once it is final its status goes to %s "
             "(a duplicate if MiniMax's push arrived)",
@@ -125,6 +145,7 @@ class HailuoCallbackBackstopOperator(BaseOperator):
                 hailuo_conn_id=self.hailuo_conn_id,
                 poll_interval=self.poll_interval,
                 end_time=time.time() + self.timeout,
+                api_version=api_version,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout + self.poll_interval + 60),
@@ -149,16 +170,16 @@ class HailuoCallbackBackstopOperator(BaseOperator):
             self.log.warning(
                 "MiniMax's final push for Hailuo task %s (%s) never arrived: the backstop delivered it",
                 task_id,
-                body["status"],
+                checked["status"],
             )
         else:
             self.log.info(
                 "Hailuo task %s is %s; MiniMax's push had already been recorded (%s): nothing to do",
                 task_id,
-                body["status"],
+                checked["status"],
                 outcome,
             )
-        return {"video_task_id": task_id, "status": body["status"], "delivery": outcome}
+        return {"video_task_id": task_id, "status": checked["status"], "delivery": outcome}
 
     def _deliver(self, body: Mapping[str, Any]) -> str:
         """POST the push; the receiver answers ``created`` or ``duplicate``. Failures are retryable."""
@@ -167,13 +188,13 @@ class HailuoCallbackBackstopOperator(BaseOperator):
             answer = requests.post(self.callback_url, json=dict(body), timeout=self.request_timeout)
         except requests.RequestException as err:
             raise AirflowException(
-                f"Could not deliver Hailuo task {body['task_id']}'s final status to {where}: "
+                f"Could not deliver Hailuo task {_pushed_id(body)}'s final status to {where}: "
                 f"{type(err).__name__}. A retry delivers it."
             ) from None
         if answer.status_code != 200:
             raise AirflowException(
                 f"The callback receiver at {where} answered HTTP {answer.status_code} for Hailuo task "
-                f"{body['task_id']}: {answer.text[:200]}. A retry delivers it."
+                f"{_pushed_id(body)}: {answer.text[:200]}. A retry delivers it."
             )
         try:
             outcome = answer.json().get("event")

@@ -298,15 +298,15 @@ def build_parser() -> argparse.ArgumentParser:
         dest="reference_videos",
         action="append",
         metavar="VIDEO",
-        help="MiniMax-H3: a reference video (http(s) URL, mm_file:// or mp4 data URL); up to 3, repeatable",
+        help="MiniMax-H3: a reference video (MP4: path, URL, data URL, s3:// or mm_file://); up to 3, repeatable",
     )
     gen.add_argument(
         "--reference-audio",
         dest="reference_audios",
         action="append",
         metavar="AUDIO",
-        help="MiniMax-H3: a reference audio (http(s) URL, mm_file:// or mp3/wav data URL), beside a visual "
-        "reference; up to 3, repeatable",
+        help="MiniMax-H3: a reference audio (WAV/MP3: path, URL, data URL, s3:// or mm_file://), beside a "
+        "visual reference; up to 3, repeatable",
     )
     gen.add_argument(
         "--prompt-expansion",

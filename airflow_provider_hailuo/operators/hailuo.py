@@ -116,9 +116,10 @@ class HailuoVideoGenerationOperator(BaseOperator):
     :param subject_reference: one character image (S2V-01), any of the image forms or the API's list shape.
     :param ratio: MiniMax-H3 only: ``16:9``, ``9:16``, ``1:1``, ``4:3``, ``3:4``, ``21:9`` or ``adaptive``.
     :param reference_images: MiniMax-H3 only: up to 9 images (any image form, or ``mm_file://<id>``).
-    :param reference_videos: MiniMax-H3 only: up to 3 videos (http(s) URL, ``mm_file://`` or an mp4 data URL).
-    :param reference_audios: MiniMax-H3 only: up to 3 audios (http(s) URL, ``mm_file://`` or an mp3/wav data
-        URL), beside at least one reference image or video.
+    :param reference_videos: MiniMax-H3 only: up to 3 MP4 videos, in any image form or ``mm_file://``; what
+        the worker can read is checked against MiniMax's media limits first.
+    :param reference_audios: MiniMax-H3 only: up to 3 WAV/MP3 audios, in the same forms, beside at least one
+        reference image or video.
     :param prompt_expansion_mode: MiniMax-H3-Max only: ``disabled``, ``balanced`` or ``quality``.
     :param callback_url: MiniMax posts status changes here (see the callbacks docs).
     :param extra_params: fields passed through as-is, for fields MiniMax adds later.

@@ -225,9 +225,17 @@ def _usage(value: object, trace_id: str | None) -> dict[str, float] | None:
 
 
 def status_from_task(
-    task: Mapping[str, Any], *, video_task_id: str | None = None, trace_id: str | None = None
+    task: Mapping[str, Any],
+    *,
+    video_task_id: str | None = None,
+    trace_id: str | None = None,
+    require_url: bool = True,
 ) -> VideoGenerationStatus:
-    """A ``VideoTask`` object (query answer, list item or callback push) as the common status."""
+    """A ``VideoTask`` object (query answer, list item or callback push) as the common status.
+
+    ``require_url=False`` is for callback pushes: the receiver keeps no URL (it is signed and short-lived;
+    the transfer queries the task again), and the backstop's deliveries carry none.
+    """
     task_id = task.get("id", video_task_id)
     if isinstance(task_id, int) and not isinstance(task_id, bool):
         task_id = str(task_id)
@@ -243,7 +251,8 @@ def status_from_task(
     prompt = content.get("prompt") if isinstance(content, dict) else None
     prompt = prompt if isinstance(prompt, str) and prompt.strip() else None
     if (
-        status is VideoStatus.SUCCESS
+        require_url
+        and status is VideoStatus.SUCCESS
         and prompt is None
         and not (isinstance(url, str) and url.startswith(("http://", "https://")))
     ):
@@ -273,7 +282,7 @@ def status_from_task(
         error_message=error_message,
         trace_id=trace_id,
         api_version=API_VERSION,
-        video_url=url if status is VideoStatus.SUCCESS else None,
+        video_url=url if status is VideoStatus.SUCCESS and isinstance(url, str) else None,
         raw_status=raw_status.strip().lower(),
         ratio=ratio if isinstance(ratio, str) else None,
         usage=_usage(task.get("usage"), trace_id) if status is VideoStatus.SUCCESS else None,

@@ -12,8 +12,10 @@ import boto3
 import pytest
 import requests
 
+from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from tests.conftest import load_dag_file
 from tests.helpers import moto_s3_server, png_bytes
+from tests.sandbox.media_files import wav
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "dags_examples")
 BUCKET = "hailuo-videos"
@@ -47,6 +49,7 @@ def s3(moto_url: str, monkeypatch: pytest.MonkeyPatch, sandbox: Any) -> Any:
         ("inputs/landscape.png", png_bytes(1280, 720)),
         ("inputs/landscape_dusk.png", png_bytes(1280, 720, 0x30)),
         ("inputs/face.png", png_bytes(512, 640)),
+        ("inputs/theme.wav", wav(4.0)),
     ):
         client.put_object(Bucket=BUCKET, Key=key, Body=body)
     return client
@@ -106,7 +109,8 @@ def test_example_dag_runs_end_to_end(
 
 
 def test_h3_example_dag_runs_end_to_end(sandbox: Any, s3: Any, airflow_db: None) -> None:
-    """Text-to-video with a ratio and reference-to-video from S3 images, both on the v2 API, into S3."""
+    """Text-to-video with a ratio, and reference-to-video from S3 images and an S3 soundtrack, both on the
+    v2 API, into S3."""
     before = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
     dag = load_dag_file(
         os.path.join(EXAMPLES, "hailuo_h3_text_and_references.py"), "hailuo_h3_text_and_references"
@@ -121,6 +125,9 @@ def test_h3_example_dag_runs_end_to_end(sandbox: Any, s3: Any, airflow_db: None)
         ("MiniMax-H3", "r2va", "16:9"),
         ("MiniMax-H3", "t2va", "9:16"),
     ]
+    (references_id,) = [task_id for task_id, t in v2["tasks"].items() if t["mode"] == "r2va"]
+    usage = HailuoHook().get_video_generation(references_id, api_version="v2").usage or {}
+    assert (usage.get("input_image_count"), usage.get("input_audio_seconds")) == (2, 4)  # read from S3
     served = {
         requests.get(f"{sandbox.url}/sandbox/files/{t['file_id']}/sha256", timeout=30).json()["sha256"]
         for t in tasks

@@ -90,8 +90,8 @@ INVALID = [
     ({"base_video": BASE_VIDEO}, "prompt: required by every MiniMax-H3 request"),
     ({"base_video": BASE_VIDEO, "prompt": "x" * 40_001}, "prompt: 40001 characters; at most 40000"),
     ({"base_video": [BASE_VIDEO, BASE_VIDEO], "prompt": "p"}, "base_video: exactly one video"),
-    ({"base_video": b"not a video", "prompt": "p"}, "base_video: bytes is not an MP4 file"),
-    ({"base_video": "ftp://x/y.mp4", "prompt": "p"}, "base_video: expected an http"),
+    ({"base_video": b"not a video", "prompt": "p"}, "base_video: bytes is not an MP4 or MOV file"),
+    ({"base_video": "ftp://x/y.mp4", "prompt": "p"}, "base_video: unsupported URL"),
     (
         {"base_video": "https://x/v.mp4", "prompt": "p", "reference_audios": ["https://x/a.mp3"]},
         "reference_audios",

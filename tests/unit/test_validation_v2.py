@@ -8,6 +8,7 @@ import pytest
 
 from airflow_provider_hailuo.catalogue import THIRD_PARTY, V2_MODELS, api_version_for
 from airflow_provider_hailuo.request import prepare_video_generation_payload
+from tests.sandbox.media_files import data_url, mp3
 
 IMG = "https://example.com/a.png"
 VID = "https://example.com/a.mp4"
@@ -62,7 +63,7 @@ def test_frames_map_to_content_items() -> None:
 
 def test_references_map_to_content_items() -> None:
     body = build(
-        reference_images=[IMG], reference_videos=[VID], reference_audios=["data:audio/mpeg;base64,AAAA"]
+        reference_images=[IMG], reference_videos=[VID], reference_audios=[data_url("audio/mpeg", mp3(3.0))]
     )
     roles = [(c["type"], c.get("role")) for c in body["content"]]
     assert roles == [
@@ -107,8 +108,8 @@ def test_references_map_to_content_items() -> None:
         ({"model": "MiniMax-H3-Lite", "reference_images": [IMG]}, "MiniMax-H3-Lite needs a concrete ratio"),
         ({"ratio": "2:1"}, "ratio: expected one of adaptive"),
         (
-            {"reference_videos": ["/tmp/clip.mp4"], "reference_images": [IMG]},
-            r"reference_videos\[0\]: expected an http",
+            {"reference_videos": ["/nonexistent/clip.mp4"], "reference_images": [IMG]},
+            r"reference_videos\[0\]: local file '/nonexistent/clip.mp4' does not exist",
         ),
         ({"first_frame_image": "mm_file://abc"}, "first_frame_image: expected mm_file://<numeric file id>"),
         ({"extra_params": {"content": []}}, "extra_params: content has its own parameter"),

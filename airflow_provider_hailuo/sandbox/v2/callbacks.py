@@ -74,8 +74,12 @@ async def push_timeline(
     body_for: Callable[[V2Task, str], dict[str, Any]],
     enabled: Callable[[], bool],
     timeout: Callable[[], float],
+    drop_final: Callable[[], bool] = lambda: False,
 ) -> None:
-    """One push per status of the task's timeline; stops when the task is cancelled or deleted."""
+    """One push per status of the task's timeline; stops when the task is cancelled or deleted.
+
+    ``drop_final`` loses the final push (counted as ``callbacks_dropped``), as a push that meets a
+    stopped receiver is lost: MiniMax documents no retries."""
     final = SUCCEEDED if task.outcome == "succeeded" else "failed"
     timeline = [QUEUED] if task.outcome == "expired" else [QUEUED, RUNNING, final]
     for status in timeline:
@@ -87,4 +91,7 @@ async def push_timeline(
         if v2.tasks.get(task.task_id) is not task or task.status() in (CANCELLED, EXPIRED):
             return
         if enabled():
+            if status == timeline[-1] and status != QUEUED and drop_final():
+                v2.counters["callbacks_dropped"] += 1
+                continue
             await push(v2, runtime.client(), url, body_for(task, status), timeout())

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
+from airflow_provider_hailuo.media_probe import MediaError
+
 from ..errors import GATEWAY_HTML, ApiError, StatusCode, base_resp, invalid_params
 from ..markers import SENSITIVE_INPUT_MARKER, prompt_has_marker
 from . import errors as e
 from .callbacks import Runtime, echo_ok, push, push_timeline
 from .errors import V2Error, bad_request, invalid_task_id, new_request_id
 from .inputs import Measured, MediaLoader, measure
-from .media import MediaError
 from .state import (
     CANCELLED,
     EXPIRED,
@@ -295,6 +296,7 @@ def _spawn_pushes(ctx: V2Context, task: V2Task, base_url: str) -> None:
             },
             enabled=lambda: config.push_callbacks,
             timeout=lambda: config.callback_timeout_seconds,
+            drop_final=lambda: config.drop_final_callback,
         )
     )
 

@@ -211,6 +211,7 @@ def _counters() -> Counter[str]:
                 "callback_check_failures",
                 "callbacks_sent",
                 "callback_failures",
+                "callbacks_dropped",
             ),
             0,
         )
