@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from airflow_provider_hailuo.media_probe import iter_boxes
+from airflow_provider_hailuo.sandbox.v2.media import iter_boxes
 
 FPS = 24
 """All MiniMax video models output 24 frames per second."""

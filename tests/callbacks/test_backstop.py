@@ -22,7 +22,7 @@ from .conftest import TOKEN, Receiver
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _run_submit_dag(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Any:
+def run_submit_dag(receiver: Receiver, monkeypatch: pytest.MonkeyPatch, **run_conf: Any) -> Any:
     from tests.conftest import load_dag_file
 
     monkeypatch.setenv("HAILUO_CALLBACK_BASE_URL", receiver.base_url)
@@ -32,7 +32,7 @@ def _run_submit_dag(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Any:
     dag: Any = load_dag_file(
         os.path.join(REPO, "dags_examples", "hailuo_callback_submit.py"), "hailuo_callback_submit"
     )
-    dag_run = dag.test()
+    dag_run = dag.test(run_conf=run_conf or None)
     states = {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
     assert dag_run.state == "success", states
     return dag_run
@@ -54,7 +54,7 @@ def test_lost_final_pushes_are_delivered_once_by_the_backstop(
     sandbox: Any, receiver: Receiver, airflow_db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox.config.drop_final_callback = True
-    _run_submit_dag(receiver, monkeypatch)
+    run_submit_dag(receiver, monkeypatch)
     _settle(sandbox, pushes=4)  # two videos: processing (sent) and final (dropped) each
     stats = sandbox.stats()
     created = set(stats["tasks"])
@@ -69,7 +69,7 @@ def test_lost_final_pushes_are_delivered_once_by_the_backstop(
 def test_delivered_pushes_are_not_repeated_by_the_backstop(
     sandbox: Any, receiver: Receiver, airflow_db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _run_submit_dag(receiver, monkeypatch)
+    run_submit_dag(receiver, monkeypatch)
     _settle(sandbox, pushes=4)
     created = set(sandbox.stats()["tasks"])
     # Both the push and the backstop reached the receiver for each video; it kept one event each.

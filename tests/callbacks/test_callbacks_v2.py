@@ -15,7 +15,8 @@ from airflow_provider_hailuo.callbacks.backstop import push_body
 from airflow_provider_hailuo.outcomes import status_event
 from airflow_provider_hailuo.protocol.v2 import status_from_task
 
-from .conftest import TOKEN, Receiver
+from .conftest import Receiver
+from .test_backstop import run_submit_dag
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIGNED = "https://cdn.example.com/v.mp4?Signature=s3cr3t&Expires=1"
@@ -111,28 +112,12 @@ def test_sandbox_h3_task_pushes_v2_bodies_to_the_receiver(sandbox: Any, receiver
     assert sandbox.stats()["v2"]["callback_checks"] == 1
 
 
-def _submit_h3_dag(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from tests.conftest import load_dag_file
-
-    monkeypatch.setenv("HAILUO_CALLBACK_BASE_URL", receiver.base_url)
-    monkeypatch.setenv("HAILUO_CALLBACK_TOKEN", TOKEN)
-    monkeypatch.setenv("HAILUO_EXAMPLE_POOL", "default_pool")
-    monkeypatch.setenv("HAILUO_EXAMPLE_BACKSTOP_POLL_INTERVAL", "0.2")
-    dag: Any = load_dag_file(
-        os.path.join(REPO, "dags_examples", "hailuo_callback_submit.py"), "hailuo_callback_submit"
-    )
-    dag_run = dag.test(run_conf={"model": "MiniMax-H3"})
-    states = {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
-    assert dag_run.state == "success", states
-    return dag_run
-
-
 @pytest.mark.filterwarnings("ignore:callback_url")
 def test_lost_h3_final_pushes_are_delivered_once_by_the_backstop(
     sandbox: Any, receiver: Receiver, airflow_db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox.config.drop_final_callback = True
-    _submit_h3_dag(receiver, monkeypatch)
+    run_submit_dag(receiver, monkeypatch, model="MiniMax-H3")
     v2 = sandbox.stats()["v2"]
     created = set(v2["tasks"])
     assert len(created) == 2 and sandbox.stats()["creates"] == 0

@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from airflow_provider_hailuo.media_probe import MediaError, probe_audio, probe_image, probe_video
+from airflow_provider_hailuo.sandbox.v2.media import MediaError, probe_audio, probe_image, probe_video
 
 from . import media_files as mf
 

@@ -12,7 +12,7 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 from airflow_provider_hailuo.media_v2 import CheckedMediaURL, resolve_media
 from airflow_provider_hailuo.request import prepare_video_generation_payload
 from tests.helpers import FakeStore, context, op
-from tests.sandbox.media_files import data_url, heic, jpeg, mp3, mp4, png, wav
+from tests.sandbox.media_files import data_url, heic, jpeg, mp3, mp4, png, wav, webp
 
 IMG = "https://example.com/a.png"
 
@@ -173,3 +173,26 @@ def test_a_local_base_video_must_look_like_an_h3_768p_output(video: bytes, match
         prepare_regeneration_body(model="MiniMax-H3", base_video=video, prompt="the final prompt")
     body = prepare_regeneration_body(model="MiniMax-H3", base_video=mp4(1344, 768, frames=124), prompt="p")
     assert body["content"][-1]["role"] == "base_video"
+
+
+    ("kind", "data"),
+    [
+        ("image", png(640, 480)),
+        ("image", jpeg(800, 600)),
+        ("image", webp(700, 500)),
+        ("image", heic(640, 480)),
+        ("video", mp4()),
+        ("video", mp4(1280, 720, 4.0, fps=30, audio=False)),
+        ("video", mp4(brand=b"qt  ")),
+        ("audio", wav(3.0)),
+        ("audio", mp3(5.0)),
+    ],
+)
+def test_the_provider_reads_media_as_the_sandbox_does(kind: str, data: bytes) -> None:
+    """Two readers written apart (the sandbox must not share the client's assumptions) agree."""
+    from airflow_provider_hailuo import media_probe
+    from airflow_provider_hailuo.sandbox.v2 import media as sandbox_media
+
+    fields = ("format", "width", "height", "duration", "fps", "frames", "codecs", "has_audio")
+    ours, theirs = media_probe.PROBES[kind](data), sandbox_media.PROBES[kind](data)
+    assert {f: getattr(ours, f) for f in fields} == {f: getattr(theirs, f) for f in fields}

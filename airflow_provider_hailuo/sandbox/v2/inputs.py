@@ -14,9 +14,8 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from airflow_provider_hailuo.media_probe import PROBES, MediaError, MediaInfo
-
 from .errors import bad_request
+from .media import PROBES, MediaError, MediaInfo
 from .models import MAX_FRAMES, MIN_FRAMES, on_frame_grid
 from .validation import Content, MediaItem
 

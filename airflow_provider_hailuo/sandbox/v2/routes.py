@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from airflow_provider_hailuo.media_probe import MediaError
-
 from ..errors import GATEWAY_HTML, ApiError, StatusCode, base_resp, invalid_params
 from ..markers import SENSITIVE_INPUT_MARKER, prompt_has_marker
 from . import errors as e
 from .callbacks import Runtime, echo_ok, push, push_timeline
 from .errors import V2Error, bad_request, invalid_task_id, new_request_id
 from .inputs import Measured, MediaLoader, measure
+from .media import MediaError
 from .state import (
     CANCELLED,
     EXPIRED,
