@@ -175,6 +175,7 @@ def test_a_local_base_video_must_look_like_an_h3_768p_output(video: bytes, match
     assert body["content"][-1]["role"] == "base_video"
 
 
+@pytest.mark.parametrize(
     ("kind", "data"),
     [
         ("image", png(640, 480)),
