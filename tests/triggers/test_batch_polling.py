@@ -322,3 +322,30 @@ async def test_a_trigger_serialized_before_batch_polling_resumes_batched(sandbox
     event = await _first_event(trigger)
     assert (event["video_task_id"], event["status"]) == (task_id, "success")
     assert _v2(sandbox)["lists"] >= 1 and _v2(sandbox)["queries"] == 0
+
+
+@pytest.mark.parametrize(
+    ("failure", "queried"),
+    [
+        (HailuoMalformedResponseError("a non-JSON body came back instead of JSON"), False),
+        (TypeError("bug"), True),
+    ],
+    ids=["garbled-body-is-an-outage", "a-bug-falls-back-to-queries"],
+)
+async def test_list_failures_the_sandbox_cannot_send(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch, failure: Exception, queried: bool
+) -> None:
+    """A garbled 200 (the sandbox has no v2 knob for it) is sat out; a bug of ours never crashes a wait."""
+    ids = _submit(3)
+    real, failed = batch_poller.V2StatusPoller._list, list[Any]()
+
+    async def flaky(self: batch_poller.V2StatusPoller, ids: Any, encoding: str) -> Any:
+        if len(failed) < 2:
+            failed.append(ids)
+            raise failure
+        return await real(self, ids, encoding)
+
+    monkeypatch.setattr(batch_poller.V2StatusPoller, "_list", flaky)
+    events = await _events(_trigger(i) for i in ids)
+    assert [(e["video_task_id"], e["status"]) for e in events] == [(i, "success") for i in ids]
+    assert (_v2(sandbox)["queries"] > 0) is queried
