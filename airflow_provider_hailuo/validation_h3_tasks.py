@@ -28,6 +28,8 @@ MAX_REGENERATION_TEXT_CHARS = 40_000
 REGENERATION_RESOLUTION = "2K"
 #: The only resolution a regeneration source may have.
 SOURCE_RESOLUTION = "768P"
+#: The price table's name for a regeneration (per second of the 2K output; ``prices.json``).
+REGENERATION_PRICE_MODEL = "MiniMax-H3 regeneration"
 #: The inputs of a 768P video, repeated in a form B regeneration (and sent with a Context-IR request).
 CONTENT_FIELDS: tuple[str, ...] = (
     "prompt",

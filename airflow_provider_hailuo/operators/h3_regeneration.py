@@ -18,13 +18,18 @@ from airflow.providers.common.compat.sdk import AirflowFailException, conf
 from airflow_provider_hailuo.exceptions import HailuoError
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.operators.h3_task import H3TaskOperator, refuse_generation_params
-from airflow_provider_hailuo.operators.hailuo import DEFAULT_MAP_INDEX_TEMPLATE, DEFAULT_TIMEOUT
+from airflow_provider_hailuo.operators.hailuo import (
+    DEFAULT_MAP_INDEX_TEMPLATE,
+    DEFAULT_TIMEOUT,
+    HailuoVideoGenerationOperator,
+)
 from airflow_provider_hailuo.redaction import redact_image_reference
 from airflow_provider_hailuo.request import prepare_regeneration_body
 from airflow_provider_hailuo.shapes import VideoResult
 from airflow_provider_hailuo.validation_h3_tasks import (
     CONTENT_FIELDS,
     H3_TASK_MODEL,
+    REGENERATION_PRICE_MODEL,
     REGENERATION_RESOLUTION,
     source_task_ref,
 )
@@ -58,6 +63,8 @@ class HailuoVideoRegenerationOperator(H3TaskOperator):
     :param poll_interval: seconds between status checks.
     :param timeout: seconds to wait before failing (a retry re-attaches; a still-queued task is cancelled).
     :param aws_conn_id: AWS connection for ``s3://`` media.
+    :param max_estimated_cost: refuse (before submitting) a regeneration estimated above this, or that no
+        price row covers; a ``base_video`` regeneration cannot be priced beforehand (docs/costs.md).
     """
 
     task_type = "regeneration"
@@ -99,6 +106,7 @@ class HailuoVideoRegenerationOperator(H3TaskOperator):
         poll_interval: float = 10.0,
         timeout: timedelta | float | None = DEFAULT_TIMEOUT,
         map_index_template: str | None = DEFAULT_MAP_INDEX_TEMPLATE,
+        max_estimated_cost: float | None = None,
         **kwargs: Any,
     ) -> None:
         refuse_generation_params("HailuoVideoRegenerationOperator", kwargs)
@@ -120,6 +128,7 @@ class HailuoVideoRegenerationOperator(H3TaskOperator):
             poll_interval=poll_interval,
             timeout=timeout,
             map_index_template=map_index_template,
+            max_estimated_cost=max_estimated_cost,
             **kwargs,
         )
         self.source_task_id = source_task_id
@@ -166,6 +175,19 @@ class HailuoVideoRegenerationOperator(H3TaskOperator):
         except ValueError as err:
             raise AirflowFailException(str(err)) from err
         self._source_duration = listed.duration
+
+    def _estimate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Priced per second of the 2K output, as long as the source (``prices.json``); a base video's
+        length is unknown until MiniMax measures it, so form B has no estimate."""
+        if self._source_duration is None:
+            if self.max_estimated_cost is not None:
+                raise AirflowFailException(
+                    "max_estimated_cost: a regeneration by base_video cannot be priced before MiniMax measures "
+                    "the video; not submitted (give source_task_id, or no limit)"
+                )
+            return {"estimated_cost": None, "currency": None}
+        priced = {"model": REGENERATION_PRICE_MODEL, "resolution": "2K", "duration": self._source_duration}
+        return HailuoVideoGenerationOperator._estimate(self, priced)
 
     def _summary(self, payload: Mapping[str, Any]) -> dict[str, Any]:  # type: ignore[override]
         summary = super()._summary(payload)

@@ -51,9 +51,7 @@ class H3TaskOperator(HailuoVideoGenerationOperator):
     request_fields: ClassVar[tuple[str, ...]]
     media_fields: ClassVar[tuple[str, ...]] = MEDIA_FIELDS
 
-    def __init__(self, *, model: str = H3_TASK_MODEL, max_estimated_cost: None = None, **kwargs: Any) -> None:
-        if max_estimated_cost is not None:
-            raise ValueError("max_estimated_cost: not supported by this operator (no price row covers it)")
+    def __init__(self, *, model: str = H3_TASK_MODEL, **kwargs: Any) -> None:
         super().__init__(model=model, **kwargs)
 
     def _build(self) -> dict[str, Any]:

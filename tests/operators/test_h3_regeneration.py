@@ -199,3 +199,14 @@ def test_deadline_cancels_a_still_queued_regeneration(sandbox: Any) -> None:
         regen(source_task_id=draft, timeout=0.3).execute(context(FakeStore()))
     v2 = _v2(sandbox)
     assert (v2["regeneration_creates"], v2["cancelled"]) == (1, 1)  # DELETE while queued: not billed
+
+
+def test_estimate_and_max_estimated_cost_before_paying(sandbox: Any) -> None:
+    draft = _draft(sandbox)  # 5 s at 768P: its 2K remake is 5 s at $0.05/s
+    result = regen(source_task_id=draft).execute(context(FakeStore()))
+    assert (result["estimated_cost"], result["currency"]) == (0.25, "USD")
+    with pytest.raises(AirflowFailException, match=r"Estimated cost \$0.25 is above max_estimated_cost=0.2"):
+        regen(source_task_id=draft, max_estimated_cost=0.2).execute(context(FakeStore()))
+    with pytest.raises(AirflowFailException, match="cannot be priced before MiniMax measures"):
+        regen(base_video=BASE_VIDEO, prompt="p", max_estimated_cost=1).execute(context(FakeStore()))
+    assert _v2(sandbox)["regeneration_calls"] == 1
