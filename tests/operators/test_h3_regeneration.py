@@ -210,3 +210,26 @@ def test_estimate_and_max_estimated_cost_before_paying(sandbox: Any) -> None:
     with pytest.raises(AirflowFailException, match="cannot be priced before MiniMax measures"):
         regen(base_video=BASE_VIDEO, prompt="p", max_estimated_cost=1).execute(context(FakeStore()))
     assert _v2(sandbox)["regeneration_calls"] == 1
+
+
+def test_base_video_from_a_local_path_or_s3(
+    sandbox: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    from tests.helpers import moto_s3_server
+
+    (tmp_path / "draft.mp4").write_bytes(BASE_VIDEO)
+    regen(base_video=str(tmp_path / "draft.mp4"), prompt="from a file").execute(context(FakeStore()))
+    with moto_s3_server() as url:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_AWS_DEFAULT",
+            json.dumps({"conn_type": "aws", "login": "t", "password": "t", "extra": {"endpoint_url": url}}),
+        )
+        client = boto3.client(
+            "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+        )
+        client.create_bucket(Bucket="drafts")
+        client.put_object(Bucket="drafts", Key="draft.mp4", Body=BASE_VIDEO)
+        regen(base_video="s3://drafts/draft.mp4", prompt="from S3").execute(context(FakeStore()))
+    assert [t["prompt"] for t in _v2(sandbox)["created_tasks"]] == ["from a file", "from S3"]
