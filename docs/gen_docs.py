@@ -625,6 +625,33 @@ def render_prices() -> str:
     )
 
 
+# -- operators.md: H3 media limits -----------------------------------------------------------------------
+
+
+def render_media_limits() -> str:
+    """The limits ``media_v2`` holds every readable H3 input to."""
+    from airflow_provider_hailuo import media_v2 as m
+
+    def formats(kind: str) -> str:
+        names = ", ".join(f.upper() for f in m.DATA_URL_SUBTYPES[kind])
+        return names + (" (MOV only by URL or `mm_file://`)" if kind == "video" else "")
+
+    def size(kind: str) -> str:
+        return f"≤ {m.MAX_BYTES[kind] // 1_000_000} MB"
+
+    pixels = f"each side {m.MIN_SIDE}-{m.MAX_SIDE} px, width/height {m.MIN_ASPECT}-{m.MAX_ASPECT}"
+    clips = f"each {m.MIN_CLIP_SECONDS:g}-{m.MAX_CLIP_SECONDS:g} s, {m.MAX_TOTAL_SECONDS:g} s in all"
+    codecs = " or ".join(sorted(set(m.VIDEO_CODECS.values())))
+    video = f"{formats('video')}; {codecs}; AAC or MP3 sound; {m.MIN_FPS}-{m.MAX_FPS:g} fps"
+    rows = [
+        ("image", formats("image"), size("image"), pixels, ""),
+        ("video", video, size("video"), pixels, clips),
+        ("audio", formats("audio"), size("audio"), "", clips),
+        ("whole request body", "", f"≤ {m.MAX_BODY_BYTES // 1_000_000} MB, inline media included", "", ""),
+    ]
+    return _table(("Kind", "Formats", "Size", "Pixels, aspect", "Length"), rows)
+
+
 # -- driver -------------------------------------------------------------------------------------------
 
 #: page -> block name -> renderer
@@ -645,6 +672,7 @@ PAGES: dict[str, dict[str, Callable[[], str]]] = {
     # The README's tables come from the same rows, so its claims about retries cannot drift from the code.
     "../README.md": {"create-outcomes": render_create_outcomes, "error-summary": render_error_summary},
     "costs.md": {"prices": render_prices},
+    "operators.md": {"media-limits": render_media_limits},
     "sandbox.md": {
         "sandbox-config": render_sandbox_config,
         "sandbox-endpoints": render_sandbox_endpoints,
