@@ -110,6 +110,9 @@ class ErrorCode:
     message_contains: str | None = None
     #: Ends a wait for a video before its deadline: waiting cannot change it (waiting.py sits out the rest).
     ends_wait: bool = False
+    #: A refusal for the account's capacity (its request rate or its videos in flight): nothing was
+    #: created and the same create succeeds once capacity frees, so the operator waits for it.
+    capacity: bool = False
 
 
 _REFUSED = CreateOutcome.REFUSED
@@ -155,9 +158,10 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         _REFUSED,
         ExitCode.RATE_LIMIT,
         Advice(
-            "Rate limit (requests per minute) reached. Limit concurrent submissions with an Airflow pool "
-            "sized to your account's RPM (5 free, 20 paid)."
+            "Rate limit (requests per minute) reached: nothing was created. The generation operator waits "
+            "for capacity (capacity_timeout); elsewhere, size an Airflow pool to your account's RPM."
         ),
+        capacity=True,
     ),
     ErrorCode(
         1004,
@@ -262,6 +266,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         _REFUSED,
         ExitCode.RATE_LIMIT,
         Advice("Token-per-minute limit reached; it is retried with backoff."),
+        capacity=True,
     ),
     ErrorCode(
         1041,
@@ -270,7 +275,11 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         True,
         _REFUSED,
         ExitCode.RATE_LIMIT,
-        Advice("Too many concurrent connections; lower the pool size."),
+        Advice(
+            "Too many concurrent connections or videos in flight: nothing was created. The generation "
+            "operator waits for capacity (capacity_timeout); elsewhere, lower the pool size."
+        ),
+        capacity=True,
     ),
     ErrorCode(
         1042,
@@ -328,6 +337,7 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         _REFUSED,
         ExitCode.RATE_LIMIT,
         Advice("Request rate grew too fast; smooth submissions with a pool."),
+        capacity=True,
     ),
     ErrorCode(
         2049,
@@ -401,6 +411,8 @@ class HttpStatus:
     v2_error_type: str | None = None
     #: Ends a wait for a video before its deadline: waiting cannot change it (waiting.py sits out the rest).
     ends_wait: bool = False
+    #: A refusal for the account's capacity (see ``ErrorCode.capacity``).
+    capacity: bool = False
 
 
 _GATEWAY_5XX = Advice(
@@ -482,8 +494,12 @@ HTTP_STATUSES: tuple[HttpStatus, ...] = (
         True,
         _REFUSED,
         ExitCode.RATE_LIMIT,
-        Advice("Rate limited; it is retried with backoff. Size an Airflow pool to your account's RPM."),
+        Advice(
+            "Rate limited (requests per minute, or MiniMax-H3's videos in flight); the generation operator "
+            "waits for capacity, other calls are retried with backoff."
+        ),
         "rate_limit_error",
+        capacity=True,
     ),
     HttpStatus(500, "server error", True, _AMBIGUOUS, ExitCode.NETWORK, _GATEWAY_5XX, "server_error"),
     HttpStatus(502, "bad gateway page", True, _AMBIGUOUS, ExitCode.NETWORK, _GATEWAY_5XX),

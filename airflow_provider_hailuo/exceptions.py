@@ -38,6 +38,8 @@ class HailuoError(AirflowException):
     #: A failure raised before anything was sent (configuration, validation) created nothing.
     create_outcome: CreateOutcome = CreateOutcome.REFUSED
     exit_code: ExitCode = ExitCode.ERROR
+    #: Refused for the account's capacity (rate limit, videos in flight): see ``error_codes``.
+    capacity_refusal: bool = False
 
     def __init__(self, message: str, *, video_task_id: str | None = None) -> None:
         super().__init__(message)
@@ -93,6 +95,7 @@ class HailuoHTTPError(HailuoError):
         self.retryable = rule.retryable
         self.create_outcome = rule.create
         self.exit_code = rule.exit_code
+        self.capacity_refusal = rule.capacity
 
 
 class HailuoMalformedResponseError(HailuoError):
@@ -152,6 +155,7 @@ class HailuoAPIError(HailuoError):
             self.retryable = self.rule.retryable
             self.create_outcome = self.rule.create
             self.exit_code = self.rule.exit_code
+            self.capacity_refusal = self.rule.capacity
         self.status_msg = message
         self.trace_id = trace_id
         parts = [f"MiniMax API error {self.code}: {message}"]
@@ -298,6 +302,14 @@ class HailuoVideoGenerationFailedError(HailuoError):
     ) -> None:
         super().__init__(message, video_task_id=video_task_id)
         self.error_code = error_code
+
+
+class HailuoCapacityTimeoutError(HailuoError):
+    """MiniMax kept refusing a create for capacity past ``capacity_timeout``. Nothing was created, so a
+    retry (or a clear) submits safely."""
+
+    retryable = True
+    exit_code = ExitCode.RATE_LIMIT
 
 
 class HailuoWaitTimeoutError(HailuoError):

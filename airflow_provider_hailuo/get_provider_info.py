@@ -47,7 +47,10 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {
                 "integration-name": "MiniMax Hailuo",
-                "python-modules": ["airflow_provider_hailuo.triggers.hailuo"],
+                "python-modules": [
+                    "airflow_provider_hailuo.triggers.hailuo",
+                    "airflow_provider_hailuo.triggers.capacity",
+                ],
             }
         ],
         "transfers": [

@@ -40,6 +40,17 @@ def create_may_have_happened(exc: BaseException) -> bool:
     return isinstance(exc, HailuoError) and exc.create_outcome is CreateOutcome.AMBIGUOUS
 
 
+def refused_for_capacity(exc: BaseException) -> bool:
+    """True when a create was refused for the account's capacity (its request rate or its videos in
+    flight): nothing was created and the same request succeeds once capacity frees.
+
+    Never true where :func:`create_may_have_happened` is: a 5xx is not a capacity refusal.
+    """
+    return (
+        isinstance(exc, HailuoError) and exc.capacity_refusal and exc.create_outcome is CreateOutcome.REFUSED
+    )
+
+
 def ambiguous_create_message(exc: HailuoError, *, sent_at: float, then: str) -> str:
     """What to tell the user after an ambiguous create: what happened, and how to find the task.
 
@@ -67,6 +78,9 @@ class RetryPolicy:
     max_delay: float = 30.0
     #: Rate limits are per minute: waiting the minimum backoff would just hit the limit again.
     rate_limit_min_delay: float = 5.0
+    #: False: a create refused for capacity is not retried here but surfaces at once, for a caller that
+    #: waits for capacity itself without sleeping in a worker (the generation operator).
+    retry_capacity_refusals: bool = True
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -89,11 +103,16 @@ class RetryPolicy:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         return self.delay(retry_state.attempt_number, exc)
 
+    def _retries(self, exc: BaseException, *, idempotent: bool) -> bool:
+        if not idempotent and not self.retry_capacity_refusals and refused_for_capacity(exc):
+            return False
+        return is_retryable(exc, idempotent=idempotent)
+
     def _kwargs(self, idempotent: bool, before_sleep: Any = None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "stop": tenacity.stop_after_attempt(self.max_attempts),
             "wait": self._wait,
-            "retry": tenacity.retry_if_exception(lambda e: is_retryable(e, idempotent=idempotent)),
+            "retry": tenacity.retry_if_exception(lambda e: self._retries(e, idempotent=idempotent)),
             "reraise": True,
         }
         if before_sleep is not None:

@@ -25,6 +25,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from requests.adapters import HTTPAdapter
 from yarl import URL
 
+from airflow_provider_hailuo.capacity import DEFAULT_LIMITS, CapacityLimits, limits_from_extra
 from airflow_provider_hailuo.catalogue import api_version_for
 from airflow_provider_hailuo.exceptions import (
     HailuoAPIError,
@@ -104,6 +105,8 @@ class HailuoConnectionSettings:
     base_url: str
     group_id: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    #: The account's limits the generation operator waits within (:mod:`airflow_provider_hailuo.capacity`).
+    capacity: CapacityLimits = DEFAULT_LIMITS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_key", _clean_api_key(str(self.api_key)))
@@ -168,7 +171,10 @@ def settings_from_connection(conn: Any, extra: Mapping[str, Any] | None = None) 
     if timeout <= 0:
         raise HailuoConfigurationError(f"connection {conn.conn_id!r}: request_timeout must be positive")
     try:
-        return HailuoConnectionSettings(str(api_key), base_url, str(group_id) if group_id else None, timeout)
+        group = str(group_id) if group_id else None
+        return HailuoConnectionSettings(str(api_key), base_url, group, timeout, limits_from_extra(extra))
+    except ValueError as err:
+        raise HailuoConfigurationError(f"connection {conn.conn_id!r}: {err}") from None
     except HailuoConfigurationError as err:
         raise HailuoConfigurationError(f"connection {conn.conn_id!r}: {err}") from None
 

@@ -25,6 +25,7 @@ from airflow_provider_hailuo.exceptions import (
 )
 from airflow_provider_hailuo.fingerprint import request_fingerprint
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from airflow_provider_hailuo.operators import capacity
 from airflow_provider_hailuo.outcomes import (
     failure_for_event,
     raise_for_airflow,
@@ -130,6 +131,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
     :param aws_conn_id: AWS connection for ``s3://`` images.
     :param max_estimated_cost: refuse (before submitting) a request whose estimated cost, in the
         currency of the connection's region, is above this, or that no price row covers (docs/costs.md).
+    :param capacity_timeout: seconds to wait, in all, while MiniMax refuses the create for capacity (rate
+        limit, videos in flight): nothing is created meanwhile; deferrable tasks wait in the triggerer.
     """
 
     template_fields: Sequence[str] = (
@@ -186,6 +189,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         timeout: timedelta | float | None = DEFAULT_TIMEOUT,
         map_index_template: str | None = DEFAULT_MAP_INDEX_TEMPLATE,
         max_estimated_cost: float | None = None,
+        capacity_timeout: timedelta | float | None = capacity.DEFAULT_CAPACITY_TIMEOUT,
         **kwargs: Any,
     ) -> None:
         super().__init__(map_index_template=map_index_template, **kwargs)
@@ -212,6 +216,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         self.deferrable = deferrable
         self.poll_interval = _seconds(poll_interval, "poll_interval") or 10.0
         self.timeout = _seconds(timeout, "timeout")
+        self.capacity_timeout = _seconds(capacity_timeout, "capacity_timeout")
         if max_estimated_cost is not None and (
             isinstance(max_estimated_cost, bool) or max_estimated_cost < 0
         ):
@@ -456,7 +461,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         return _has_state_store(context) or lists_tasks(self.model)
 
     def _execute(self, context: Context) -> VideoResult:
-        task_id, status, summary = self._submit_or_reattach(context)
+        task_id, status, summary = capacity.submit_within_capacity(self, context)
         self.log.info(
             "Hailuo video task %s: model %s, %s, %s s. Track it with %s.",
             task_id,
@@ -580,6 +585,9 @@ class HailuoVideoGenerationOperator(BaseOperator):
             )
             return self._result(payload, event, VideoStatus.SUCCESS.value)
         raise failure_for_event(event, retry_reattaches=retry_reattaches)
+
+    def execute_after_capacity(self, context: Context, event: Any = None, **wait: Any) -> VideoResult:
+        return capacity.resume_after_capacity(self, context, event, **wait)
 
     def execute_complete(
         self,
