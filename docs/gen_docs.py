@@ -171,8 +171,14 @@ def render_camera_models() -> str:
 
 def _what_happens(err: object) -> str:
     from airflow_provider_hailuo.error_codes import CreateOutcome
-    from airflow_provider_hailuo.retry import is_retryable
+    from airflow_provider_hailuo.retry import is_retryable, refused_for_capacity
 
+    if refused_for_capacity(err):
+        return (
+            "Refused for capacity (rate limit or videos in flight): the generation operator waits for "
+            "capacity without sleeping in the hook (in the triggerer when deferrable) and submits again, "
+            "up to `capacity_timeout`; other callers (the CLI) retry with backoff."
+        )
     if is_retryable(err, idempotent=False):
         return (
             "Retried by the hook with backoff, the create call included (this answer proves no task was "
@@ -293,7 +299,12 @@ def _create_cases() -> list[tuple[str, object]]:
     refused = [r for r in ERROR_CODES if r.create is CreateOutcome.REFUSED]
     ambiguous = [r for r in ERROR_CODES if r.create is CreateOutcome.AMBIGUOUS]
     retried = [r for r in refused if r.retryable]
-    http_retried = [r.status for r in HTTP_STATUSES if r.create is CreateOutcome.REFUSED and r.retryable]
+    http_capacity = [r.status for r in HTTP_STATUSES if r.capacity]
+    http_retried = [
+        r.status
+        for r in HTTP_STATUSES
+        if r.create is CreateOutcome.REFUSED and r.retryable and not r.capacity
+    ]
     http_refused = [r.status for r in HTTP_STATUSES if r.create is CreateOutcome.REFUSED and not r.retryable]
     http_5xx = [r.status for r in HTTP_STATUSES if r.create is CreateOutcome.AMBIGUOUS]
     return [
@@ -307,6 +318,7 @@ def _create_cases() -> list[tuple[str, object]]:
             api_error_from_code(2013, ""),
         ),
         (f"MiniMax's own server-side error: {_codes(ambiguous)}", api_error_from_code(ambiguous[0].code, "")),
+        (f"HTTP {' or '.join(map(str, http_capacity))}", HailuoHTTPError("", http_status=http_capacity[0])),
         (f"HTTP {' or '.join(map(str, http_retried))}", HailuoHTTPError("", http_status=http_retried[0])),
         (
             f"Any other HTTP 4xx ({', '.join(map(str, http_refused))}, ...)",
@@ -334,7 +346,7 @@ def _create_cases() -> list[tuple[str, object]]:
 
 def _create_action(err: object) -> str:
     from airflow_provider_hailuo.error_codes import CreateOutcome
-    from airflow_provider_hailuo.retry import is_retryable
+    from airflow_provider_hailuo.retry import is_retryable, refused_for_capacity
 
     if err is None:
         return "The id is recorded at once (log, XCom, task state store); a retry re-attaches to it."
@@ -343,6 +355,12 @@ def _create_action(err: object) -> str:
             "Never sent again, by the hook or by Airflow `retries`: the task fails as final "
             "(`AirflowFailException`) naming the time, the trace id and any video id to look for in the "
             "MiniMax console. The CLI exits 9 with the same advice."
+        )
+    if refused_for_capacity(err):
+        return (
+            "Refused for capacity (rate limit or videos in flight): the generation operator waits for "
+            "capacity without sleeping in the hook (in the triggerer when deferrable) and submits again, "
+            "up to `capacity_timeout`; other callers (the CLI) retry with backoff."
         )
     if is_retryable(err, idempotent=False):
         return (
@@ -382,7 +400,11 @@ def render_error_summary() -> str:
         outcome = {r.create for r in members}
         if len(retryable) != 1 or len(outcome) != 1:
             raise SystemExit(f"gen_docs: the codes of group {group!r} are not handled alike; split the group")
-        if retryable == {True} and outcome == {CreateOutcome.REFUSED}:
+        if all(r.capacity for r in members):
+            action = (
+                "the generation operator waits for capacity, then submits; other calls retried with backoff"
+            )
+        elif retryable == {True} and outcome == {CreateOutcome.REFUSED}:
             action = "retried with backoff, the create call included, then Airflow retries"
         elif retryable == {True}:
             action = (
@@ -421,6 +443,14 @@ def render_retry_policy() -> str:
         ("`Retry-After` header", f"honoured, up to {policy.max_delay * 4:g} s"),
         ("HTTP statuses retried (status, file and download-URL calls)", ", ".join(map(str, retried))),
         ("HTTP statuses after which the create call is repeated", ", ".join(map(str, create_safe)) or "none"),
+        (
+            "A create refused for capacity in the generation operator (codes "
+            + ", ".join(map(str, sorted({row.code for row in ERROR_CODES if row.capacity})))
+            + "; HTTP "
+            + ", ".join(map(str, sorted(row.status for row in HTTP_STATUSES if row.capacity)))
+            + ")",
+            "not retried by the hook: the task waits for capacity (triggerer or worker), up to `capacity_timeout`",
+        ),
         (
             "Transient failures while waiting for a video (trigger, sensor, sync wait, CLI)",
             "tolerated until the wait's own deadline; backoff capped at the poll interval",
