@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import struct
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,3 +88,45 @@ def airflow_has_task_state_store() -> bool:
     from packaging.version import Version
 
     return Version(version("apache-airflow-core")) >= Version("3.3.0")
+
+
+def _sandbox_hook(sandbox: Any) -> Any:
+    from airflow_provider_hailuo.hooks.hailuo import HailuoConnectionSettings, HailuoHook
+
+    return HailuoHook(settings=HailuoConnectionSettings("sandbox-key", sandbox.url, None, 10.0))
+
+
+def fill_in_flight(sandbox: Any, count: int, *, queued_seconds: float = 120.0) -> list[str]:
+    """Videos created straight through the hook that stay queued, taking the account's in-flight slots."""
+    fast = sandbox.config.queueing_seconds
+    sandbox.config.queueing_seconds = queued_seconds
+    try:
+        return [
+            _sandbox_hook(sandbox).create_video_generation(
+                model="MiniMax-H3", prompt=f"filler {n}", duration=4, resolution="768P"
+            )
+            for n in range(count)
+        ]
+    finally:
+        sandbox.config.queueing_seconds = fast
+
+
+@contextmanager
+def freed_once_refused(sandbox: Any, task_ids: list[str]) -> Iterator[None]:
+    """Cancel the fillers (freeing their slots) as soon as MiniMax has refused a create for the cap."""
+    done = threading.Event()
+
+    def free() -> None:
+        while not done.wait(0.05):
+            if sandbox.stats()["v2"]["in_flight_refusals"] >= 1:
+                for task_id in task_ids:
+                    _sandbox_hook(sandbox).cancel_if_queued(task_id)
+                return
+
+    thread = threading.Thread(target=free, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()

@@ -181,3 +181,35 @@ def test_h3_prompt_enhancement_example_dag_generates_from_the_enhanced_prompt(
     (stored,) = _objects(s3, sandbox.url, before)
     served = requests.get(f"{sandbox.url}/sandbox/files/{video['file_id']}/sha256", timeout=30).json()
     assert stored["sha256"] == served["sha256"]
+
+
+def test_h3_batch_under_cap_example_waits_for_room(
+    sandbox: Any, s3: Any, airflow_db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four mapped H3 prompts against a full in-flight cap of 2: refused, they wait, then each is made once."""
+    import json
+
+    from airflow_provider_hailuo.hooks.hailuo import clear_connection_cache
+    from tests.conftest import API_KEY
+    from tests.helpers import fill_in_flight, freed_once_refused
+
+    extra = {"max_in_flight": 2, "capacity_check_interval": 0.05}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HAILUO_DEFAULT",
+        json.dumps({"conn_type": "hailuo", "host": sandbox.url, "password": API_KEY, "extra": extra}),
+    )
+    clear_connection_cache()
+    sandbox.config.v2_in_flight_cap = 2
+    before = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    fillers = fill_in_flight(sandbox, 2)
+    with freed_once_refused(sandbox, fillers):
+        dag = load_dag_file(
+            os.path.join(EXAMPLES, "hailuo_h3_batch_under_cap.py"), "hailuo_h3_batch_under_cap"
+        )
+        dag_run = dag.test()  # type: ignore[attr-defined]
+    states = {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
+    assert dag_run.state == "success", states
+    v2 = sandbox.stats()["v2"]
+    assert v2["in_flight_refusals"] >= 1 and v2["max_in_flight"] <= 2
+    assert (v2["creates"], v2["duplicate_creates"]) == (2 + 4, 0)
+    assert len(_objects(s3, sandbox.url, before)) == 4

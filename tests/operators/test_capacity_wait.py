@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from airflow_provider_hailuo.exceptions import HailuoCapacityTimeoutError
-from airflow_provider_hailuo.hooks.hailuo import HailuoConnectionSettings, HailuoHook, clear_connection_cache
+from airflow_provider_hailuo.hooks.hailuo import HailuoHook, clear_connection_cache
 from airflow_provider_hailuo.triggers import capacity as capacity_trigger
 from tests.conftest import API_KEY, load_dag_file
-from tests.helpers import context, op
+from tests.helpers import context, fill_in_flight, freed_once_refused, op
 
 DAG_FILE = "tests/dags/capacity_dags.py"
 
@@ -48,46 +45,6 @@ def gate_waits(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return seen
 
 
-def _hook(sandbox: Any) -> HailuoHook:
-    return HailuoHook(settings=HailuoConnectionSettings(API_KEY, sandbox.url, None, 10.0))
-
-
-def _fill(sandbox: Any, count: int, *, queued_seconds: float = 120.0) -> list[str]:
-    """Videos created straight through the hook that stay queued, taking the account's in-flight slots."""
-    fast = sandbox.config.queueing_seconds
-    sandbox.config.queueing_seconds = queued_seconds
-    try:
-        return [
-            _hook(sandbox).create_video_generation(
-                model="MiniMax-H3", prompt=f"filler {n}", duration=4, resolution="768P"
-            )
-            for n in range(count)
-        ]
-    finally:
-        sandbox.config.queueing_seconds = fast
-
-
-@contextmanager
-def _freed_once_refused(sandbox: Any, task_ids: list[str]) -> Iterator[None]:
-    """Cancel the fillers (freeing their slots) as soon as MiniMax has refused a create for the cap."""
-    done = threading.Event()
-
-    def free() -> None:
-        while not done.wait(0.05):
-            if sandbox.stats()["v2"]["in_flight_refusals"] >= 1:
-                for task_id in task_ids:
-                    _hook(sandbox).cancel_if_queued(task_id)
-                return
-
-    thread = threading.Thread(target=free, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
-
-
 def _v2(sandbox: Any) -> dict[str, Any]:
     return sandbox.stats()["v2"]  # type: ignore[no-any-return]
 
@@ -97,8 +54,8 @@ def test_dag_refused_at_the_in_flight_cap_waits_then_submits_once(
     conn: Any, airflow_db: None, gate_waits: list[bool], suffix: str
 ) -> None:
     conn.config.v2_in_flight_cap = 2
-    fillers = _fill(conn, 2)
-    with _freed_once_refused(conn, fillers):
+    fillers = fill_in_flight(conn, 2)
+    with freed_once_refused(conn, fillers):
         dag_run = load_dag_file(DAG_FILE, f"hailuo_capacity_{suffix}").test()  # type: ignore[attr-defined]
     assert dag_run.state == "success"
     v2 = _v2(conn)
@@ -116,7 +73,7 @@ def test_dag_refused_by_the_rate_limit_waits_then_submits(
     conn.config.v2_rate_limit_rpm = 2
     conn.config.v2_rate_limit_window_seconds = 1.0
     conn.config.v2_rate_limit_creates_only = True
-    _fill(conn, 2, queued_seconds=0.0)  # they use up the rate, not the slots
+    fill_in_flight(conn, 2, queued_seconds=0.0)  # they use up the rate, not the slots
     dag_run = load_dag_file(DAG_FILE, "hailuo_capacity_deferrable").test()  # type: ignore[attr-defined]
     assert dag_run.state == "success"
     v2 = _v2(conn)
@@ -127,7 +84,7 @@ def test_dag_refused_by_the_rate_limit_waits_then_submits(
 
 def test_dag_capacity_timeout_fails_and_creates_nothing(conn: Any, airflow_db: None) -> None:
     conn.config.v2_in_flight_cap = 2
-    _fill(conn, 2)
+    fill_in_flight(conn, 2)
     started = time.monotonic()
     dag_run = load_dag_file(DAG_FILE, "hailuo_capacity_timeout").test()  # type: ignore[attr-defined]
     assert dag_run.state == "failed"
@@ -139,7 +96,7 @@ def test_dag_capacity_timeout_fails_and_creates_nothing(conn: Any, airflow_db: N
 def test_capacity_timeout_message_says_nothing_was_created(conn: Any) -> None:
     conn.config.v2_in_flight_cap = 2
     conn.config.v2_in_flight_cap_code = 1041  # the other candidate answer (contract Q7)
-    _fill(conn, 2)
+    fill_in_flight(conn, 2)
     generate = op(model="MiniMax-H3", resolution="768P", duration=4, capacity_timeout=0.3)
     with pytest.raises(HailuoCapacityTimeoutError, match="Nothing was created: a retry") as caught:
         generate.execute(context())
