@@ -6,8 +6,9 @@ Each prompt becomes one mapped generation task, labelled in the UI with the star
 ``airflow pools set hailuo_api 5 "MiniMax Hailuo submissions"``); the wait happens deferred, so a slot
 is held only for the seconds a task runs in a worker. A pool is not a per-minute limit: MiniMax allows
 5 (free) or 20 (paid) requests per minute, and a large batch can exceed that. A refused create
-(error 1002) created nothing, so the hook retries it with backoff, and the task's own ``retries`` with
-a one-minute ``retry_delay`` take over after that; on Airflow 3.3+ a retry re-attaches to a video it
+(error 1002) created nothing, so the task waits for capacity and submits again (``capacity_timeout``;
+set the connection's ``requests_per_minute`` extra to your account's figure); the task's own
+``retries`` cover other transient failures, and on Airflow 3.3+ a retry re-attaches to a video it
 already submitted instead of paying again (on 3.0-3.2 use ``retries=0``, see docs/operators.md).
 """
 
