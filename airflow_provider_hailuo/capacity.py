@@ -9,7 +9,8 @@ once and followed by both waits: the triggerer's shared gate
 - Each refusal of a task waits at least :func:`retry_floor` (doubling per refusal, up to a minute),
   so a task refused again and again does not hammer the API.
 - On v2 the wait also ends only when the task list says a video slot is free: one list request per
-  status that counts as in flight (``page_size=1``, reading ``total``), every ``check_interval``.
+  status that counts as in flight (``page_size=1``, reading ``total``), every ``look_interval``
+  (``check_interval``, or longer if that would take over a quarter of the request rate).
 - v1 has no list: the floor and the spacing of releases (``60 / requests_per_minute``) are the gate.
 
 The limits default to MiniMax-H3's published figures and are set per connection in its extra
@@ -41,6 +42,8 @@ __all__ = [
 IN_FLIGHT_STATUSES = ("queued", "running")
 #: The longest wait between two tries of one refused task.
 MAX_RETRY_FLOOR = 60.0
+#: At most this share of the account's request rate goes to looking at its videos in flight.
+LOOK_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,13 @@ class CapacityLimits:
     requests_per_minute: int = 300
     #: Seconds between two looks at the in-flight count while someone waits.
     check_interval: float = 5.0
+
+    @property
+    def look_interval(self) -> float:
+        """Seconds between two looks at the in-flight count: ``check_interval``, or longer if looking that
+        often would take more than ``LOOK_SHARE`` of the request rate (waiting must not eat the limit)."""
+        cost = len(IN_FLIGHT_STATUSES) * 60.0 / (self.requests_per_minute * LOOK_SHARE)
+        return max(self.check_interval, cost)
 
     @property
     def release_spacing(self) -> float:
@@ -131,4 +141,4 @@ def wait_for_capacity(
         except HailuoError as err:
             if not err.retryable:
                 raise
-        not_before = time.time() + limits.check_interval
+        not_before = time.time() + limits.look_interval

@@ -3,7 +3,7 @@
 A create that MiniMax refused for capacity (rate limit, videos in flight) created nothing; the
 operator defers here and submits again when the trigger fires. Waiting must not itself eat the rate
 limit, so the waits of one triggerer on one connection share one :class:`CapacityGate`: one look at
-the in-flight count per ``check_interval`` (v2: a ``page_size=1`` list request per in-flight status,
+the in-flight count per ``look_interval`` (v2: a ``page_size=1`` list request per in-flight status,
 reading ``total``) answers all of them, and the gate lets go at most as many waiters as there are free
 slots, oldest first, spaced by ``60 / requests_per_minute``. v1 has no list: the gate only spaces
 them. The policy is :mod:`airflow_provider_hailuo.capacity`'s, shared with the worker's wait.
@@ -81,12 +81,13 @@ class CapacityGate:
                     await self._release(hook, settings, limits)
                 except HailuoError:
                     pass  # no look this time: nobody is let go, the next look comes after the interval
-                await asyncio.sleep(self._next_look(limits))
+                await asyncio.sleep(self._next_look(limits))  # also the wait after a failed look
 
     def _next_look(self, limits: CapacityLimits) -> float:
         now = time.time()
         held_back = [w.not_before - now for w in self.waiters if w.not_before > now and not w.future.done()]
-        return max(0.01, min([limits.check_interval, *held_back]))
+        tick = limits.look_interval if self.api_version == "v2" else limits.check_interval
+        return max(0.01, min([tick, *held_back]))
 
     async def _release(self, hook: HailuoHook, settings: Any, limits: CapacityLimits) -> None:
         now = time.time()

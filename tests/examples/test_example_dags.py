@@ -193,7 +193,7 @@ def test_h3_batch_under_cap_example_waits_for_room(
     from tests.conftest import API_KEY
     from tests.helpers import fill_in_flight, freed_once_refused
 
-    extra = {"max_in_flight": 2, "capacity_check_interval": 0.05}
+    extra = {"max_in_flight": 2, "requests_per_minute": 6000, "capacity_check_interval": 0.05}
     monkeypatch.setenv(
         "AIRFLOW_CONN_HAILUO_DEFAULT",
         json.dumps({"conn_type": "hailuo", "host": sandbox.url, "password": API_KEY, "extra": extra}),

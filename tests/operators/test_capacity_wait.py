@@ -20,7 +20,7 @@ DAG_FILE = "tests/dags/capacity_dags.py"
 @pytest.fixture
 def conn(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The default connection with a short look interval, so waits in tests take fractions of a second."""
-    extra = {"capacity_check_interval": 0.05, "max_in_flight": 2}
+    extra = {"capacity_check_interval": 0.05, "max_in_flight": 2, "requests_per_minute": 6000}
     monkeypatch.setenv(
         "AIRFLOW_CONN_HAILUO_DEFAULT",
         json.dumps({"conn_type": "hailuo", "host": sandbox.url, "password": API_KEY, "extra": extra}),

@@ -25,6 +25,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowCluster
     )
     c.env["HAILUO_EXAMPLE_POLL_INTERVAL"] = "1"
     c.env["HAILUO_EXAMPLE_BACKSTOP_POLL_INTERVAL"] = "2"
+    c.env["HAILUO_CAPACITY_POLL_INTERVAL"] = "2"
     for extra in (REPO / "dags_examples").glob("*.txt"):
         (c.dags / extra.name).write_bytes(extra.read_bytes())
     try:

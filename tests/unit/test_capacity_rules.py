@@ -70,3 +70,10 @@ def test_limits_from_the_connection_extra() -> None:
 def test_retry_floor_doubles_up_to_a_minute() -> None:
     limits = CapacityLimits(check_interval=5.0)
     assert [retry_floor(n, limits) for n in (1, 2, 3, 4, 5, 6)] == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
+
+
+def test_looking_at_the_count_takes_at_most_a_quarter_of_the_rate() -> None:
+    # Two list requests a look: at 300 a minute, a look every 1.6 s at most; the 5 s default is below that.
+    assert DEFAULT_LIMITS.look_interval == 5.0
+    assert CapacityLimits(requests_per_minute=300, check_interval=0.1).look_interval == pytest.approx(1.6)
+    assert CapacityLimits(requests_per_minute=20, check_interval=5.0).look_interval == pytest.approx(24.0)

@@ -1,0 +1,38 @@
+"""Waiting for capacity on a real Airflow: a mapped H3 batch larger than the in-flight cap and the rate.
+
+A scaled-down run of ``benchmarks/capacity_batch.py`` (200 prompts, cap 30, 300 a minute; figures in
+docs/performance.md): every video made once, never more in flight than the cap, no task failed, and
+the tasks that wait for capacity wait deferred in the triggerer, not in a worker.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.capacity_batch import run_batch
+from tests.system.harness import AirflowCluster
+
+pytestmark = [pytest.mark.system, pytest.mark.timeout(600)]
+
+PROMPTS, CAP = 30, 5
+
+
+def test_mapped_h3_batch_waits_for_capacity_without_worker_slots(cluster: AirflowCluster) -> None:
+    report = run_batch(
+        cluster,
+        prompts=PROMPTS,
+        cap=CAP,
+        rpm=120,
+        processing_seconds=3,
+        check_interval=1.0,
+        timeout=420,
+        sample_interval=1.0,
+    )
+    assert report["run_state"] == "success", report
+    assert (report["succeeded"], report["failures"], report["retried"]) == (PROMPTS, 0, 0), report
+    assert (report["creates"], report["duplicate_creates"]) == (PROMPTS, 0), report
+    assert report["max_in_flight"] <= CAP, report
+    assert report["in_flight_refusals"] + report["rate_limited"] > 0, report  # the limits were hit
+    # Tasks waited for capacity deferred on the capacity trigger, while few task instances ran at once.
+    assert report["max_waiting_for_capacity"] >= 10, report
+    assert report["max_running_while_waiting"] <= 8, report
