@@ -112,21 +112,30 @@ def fill_in_flight(sandbox: Any, count: int, *, queued_seconds: float = 120.0) -
 
 
 @contextmanager
-def freed_once_refused(sandbox: Any, task_ids: list[str]) -> Iterator[None]:
-    """Cancel the fillers (freeing their slots) as soon as MiniMax has refused a create for the cap."""
+def once_counted(sandbox: Any, counter: str, action: Any) -> Iterator[None]:
+    """Run ``action()`` (in a thread) as soon as the sandbox's v2 ``counter`` is above zero."""
     done = threading.Event()
 
-    def free() -> None:
+    def watch() -> None:
         while not done.wait(0.05):
-            if sandbox.stats()["v2"]["in_flight_refusals"] >= 1:
-                for task_id in task_ids:
-                    _sandbox_hook(sandbox).cancel_if_queued(task_id)
+            if sandbox.stats()["v2"][counter] >= 1:
+                action()
                 return
 
-    thread = threading.Thread(target=free, daemon=True)
+    thread = threading.Thread(target=watch, daemon=True)
     thread.start()
     try:
         yield
     finally:
         done.set()
         thread.join()
+
+
+def freed_once_refused(sandbox: Any, task_ids: list[str]) -> Any:
+    """Cancel the fillers (freeing their slots) as soon as MiniMax has refused a create for the cap."""
+
+    def free() -> None:
+        for task_id in task_ids:
+            _sandbox_hook(sandbox).cancel_if_queued(task_id)
+
+    return once_counted(sandbox, "in_flight_refusals", free)

@@ -12,7 +12,7 @@ from airflow_provider_hailuo.exceptions import HailuoCapacityTimeoutError
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook, clear_connection_cache
 from airflow_provider_hailuo.triggers import capacity as capacity_trigger
 from tests.conftest import API_KEY, load_dag_file
-from tests.helpers import context, fill_in_flight, freed_once_refused, op
+from tests.helpers import context, fill_in_flight, freed_once_refused, once_counted, op
 
 DAG_FILE = "tests/dags/capacity_dags.py"
 
@@ -71,10 +71,15 @@ def test_dag_refused_by_the_rate_limit_waits_then_submits(
     conn: Any, airflow_db: None, gate_waits: list[bool]
 ) -> None:
     conn.config.v2_rate_limit_rpm = 2
-    conn.config.v2_rate_limit_window_seconds = 1.0
+    conn.config.v2_rate_limit_window_seconds = 600.0
     conn.config.v2_rate_limit_creates_only = True
     fill_in_flight(conn, 2, queued_seconds=0.0)  # they use up the rate, not the slots
-    dag_run = load_dag_file(DAG_FILE, "hailuo_capacity_deferrable").test()  # type: ignore[attr-defined]
+
+    def next_minute() -> None:  # the window moves on: the two fillers no longer count
+        conn.config.v2_rate_limit_window_seconds = 0.01
+
+    with once_counted(conn, "rate_limited", next_minute):
+        dag_run = load_dag_file(DAG_FILE, "hailuo_capacity_deferrable").test()  # type: ignore[attr-defined]
     assert dag_run.state == "success"
     v2 = _v2(conn)
     assert v2["rate_limited"] >= 1 and v2["errors_by_code"].get("1002", 0) >= 1
