@@ -62,6 +62,7 @@ def test_dag_refused_at_the_in_flight_cap_waits_then_submits_once(
     assert v2["in_flight_refusals"] >= 1  # it was refused at least once...
     assert v2["creates"] == 3 and v2["duplicate_creates"] == 0  # ...and paid for once
     assert v2["max_in_flight"] <= 2
+    assert v2["lists"] >= 2  # it looked at the videos in flight, instead of the hook sleeping on retries
     # Deferrable: the wait ran in the triggerer's gate; otherwise in the worker, by the same policy.
     assert gate_waits == ([True] * len(gate_waits) if suffix == "deferrable" else [])
     assert (len(gate_waits) >= 1) is (suffix == "deferrable")
