@@ -139,3 +139,14 @@ def freed_once_refused(sandbox: Any, task_ids: list[str]) -> Any:
             _sandbox_hook(sandbox).cancel_if_queued(task_id)
 
     return once_counted(sandbox, "in_flight_refusals", free)
+
+
+def with_capacity_extra(sandbox: Any, monkeypatch: Any, **extra: Any) -> None:
+    """Point ``hailuo_default`` at the sandbox with these capacity limits in its extra."""
+    import json
+
+    from airflow_provider_hailuo.hooks.hailuo import clear_connection_cache
+
+    conn = {"conn_type": "hailuo", "host": sandbox.url, "password": "sandbox-key", "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_HAILUO_DEFAULT", json.dumps(conn))
+    clear_connection_cache()  # the sandbox fixture clears it again afterwards

@@ -187,18 +187,11 @@ def test_h3_batch_under_cap_example_waits_for_room(
     sandbox: Any, s3: Any, airflow_db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Four mapped H3 prompts against a full in-flight cap of 2: refused, they wait, then each is made once."""
-    import json
+    from tests.helpers import fill_in_flight, freed_once_refused, with_capacity_extra
 
-    from airflow_provider_hailuo.hooks.hailuo import clear_connection_cache
-    from tests.conftest import API_KEY
-    from tests.helpers import fill_in_flight, freed_once_refused
-
-    extra = {"max_in_flight": 2, "requests_per_minute": 6000, "capacity_check_interval": 0.05}
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_HAILUO_DEFAULT",
-        json.dumps({"conn_type": "hailuo", "host": sandbox.url, "password": API_KEY, "extra": extra}),
+    with_capacity_extra(
+        sandbox, monkeypatch, max_in_flight=2, requests_per_minute=6000, capacity_check_interval=0.05
     )
-    clear_connection_cache()
     sandbox.config.v2_in_flight_cap = 2
     before = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
     fillers = fill_in_flight(sandbox, 2)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import pytest
 
 from airflow_provider_hailuo.exceptions import HailuoCapacityTimeoutError
-from airflow_provider_hailuo.hooks.hailuo import HailuoHook, clear_connection_cache
+from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.triggers import capacity as capacity_trigger
-from tests.conftest import API_KEY, load_dag_file
-from tests.helpers import context, fill_in_flight, freed_once_refused, once_counted, op
+from tests.conftest import load_dag_file
+from tests.helpers import context, fill_in_flight, freed_once_refused, once_counted, op, with_capacity_extra
 
 DAG_FILE = "tests/dags/capacity_dags.py"
 
@@ -20,14 +19,10 @@ DAG_FILE = "tests/dags/capacity_dags.py"
 @pytest.fixture
 def conn(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The default connection with a short look interval, so waits in tests take fractions of a second."""
-    extra = {"capacity_check_interval": 0.05, "max_in_flight": 2, "requests_per_minute": 6000}
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_HAILUO_DEFAULT",
-        json.dumps({"conn_type": "hailuo", "host": sandbox.url, "password": API_KEY, "extra": extra}),
+    with_capacity_extra(
+        sandbox, monkeypatch, capacity_check_interval=0.05, max_in_flight=2, requests_per_minute=6000
     )
-    clear_connection_cache()
-    yield sandbox
-    clear_connection_cache()
+    return sandbox
 
 
 @pytest.fixture
@@ -131,13 +126,7 @@ def test_dag_ambiguous_create_is_not_a_capacity_refusal(
 def test_bad_capacity_extra_names_the_field(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from airflow_provider_hailuo.exceptions import HailuoConfigurationError
 
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_HAILUO_DEFAULT",
-        json.dumps(
-            {"conn_type": "hailuo", "host": sandbox.url, "password": API_KEY, "extra": {"max_in_flight": 0}}
-        ),
-    )
-    clear_connection_cache()
+    with_capacity_extra(sandbox, monkeypatch, max_in_flight=0)
     with pytest.raises(HailuoConfigurationError, match="max_in_flight must be positive"):
         HailuoHook().settings  # noqa: B018
     with pytest.raises(ValueError, match="capacity_timeout: must be positive"):

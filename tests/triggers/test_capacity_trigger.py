@@ -9,21 +9,17 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_hailuo.hooks.hailuo import clear_connection_cache, close_shared_client_session
+from airflow_provider_hailuo.hooks.hailuo import close_shared_client_session
 from airflow_provider_hailuo.triggers.capacity import HailuoCapacityTrigger, capacity_gate
-from tests.conftest import API_KEY
+from tests.helpers import with_capacity_extra
 
 
 @pytest.fixture
 def limits(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    extra = {"max_in_flight": 3, "requests_per_minute": 300, "capacity_check_interval": 0.05}
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_HAILUO_DEFAULT",
-        json.dumps({"conn_type": "hailuo", "host": sandbox.url, "password": API_KEY, "extra": extra}),
+    with_capacity_extra(
+        sandbox, monkeypatch, max_in_flight=3, requests_per_minute=300, capacity_check_interval=0.05
     )
-    clear_connection_cache()
-    yield sandbox
-    clear_connection_cache()
+    return sandbox
 
 
 def test_serialization_round_trip_holds_only_plain_values() -> None:
