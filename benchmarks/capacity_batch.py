@@ -121,6 +121,7 @@ def run_batch(
         "mean_running_while_waiting": round(sum(s["running"] for s in waiting) / len(waiting), 2)
         if waiting
         else 0,
+        "max_waiting_plus_running": max((s["waiting"] + s["running"] for s in samples), default=0),
         "max_pool_running_slots_while_waiting": max((s["pool_running_slots"] for s in waiting), default=0),
         "max_in_flight_sampled": max((s["in_flight"] for s in samples), default=0),
     }

@@ -7,6 +7,8 @@ the tasks that wait for capacity wait deferred in the triggerer, not in a worker
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from benchmarks.capacity_batch import run_batch
@@ -15,6 +17,8 @@ from tests.system.harness import AirflowCluster
 pytestmark = [pytest.mark.system, pytest.mark.timeout(600)]
 
 PROMPTS, CAP = 30, 5
+#: The harness's LocalExecutor runs at most this many task instances at once (AIRFLOW__CORE__PARALLELISM).
+WORKER_SLOTS = 8
 
 
 def test_mapped_h3_batch_waits_for_capacity_without_worker_slots(cluster: AirflowCluster) -> None:
@@ -28,11 +32,13 @@ def test_mapped_h3_batch_waits_for_capacity_without_worker_slots(cluster: Airflo
         timeout=420,
         sample_interval=1.0,
     )
+    print("capacity batch:", json.dumps(report))
     assert report["run_state"] == "success", report
     assert (report["succeeded"], report["failures"], report["retried"]) == (PROMPTS, 0, 0), report
     assert (report["creates"], report["duplicate_creates"]) == (PROMPTS, 0), report
     assert report["max_in_flight"] <= CAP, report
     assert report["in_flight_refusals"] + report["rate_limited"] > 0, report  # the limits were hit
-    # Tasks waited for capacity deferred on the capacity trigger, while few task instances ran at once.
-    assert report["max_waiting_for_capacity"] >= 10, report
-    assert report["max_running_while_waiting"] <= 8, report
+    # Tasks waited deferred on the capacity trigger: at some moment more tasks were waiting or running
+    # than there are worker slots, so the waits held none.
+    assert report["max_waiting_for_capacity"] >= 1, report
+    assert report["max_waiting_plus_running"] > WORKER_SLOTS, report
