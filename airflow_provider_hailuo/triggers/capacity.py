@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -32,6 +33,7 @@ from airflow_provider_hailuo.protocol import v2
 RELEASE_GRACE_SECONDS = 15.0
 
 _SEQUENCE = itertools.count()
+log = logging.getLogger(__name__)
 
 
 @dataclass(order=True)
@@ -79,8 +81,12 @@ class CapacityGate:
                     settings = await hook.aget_settings()
                     limits = settings.capacity
                     await self._release(hook, settings, limits)
-                except HailuoError:
-                    pass  # no look this time: nobody is let go, the next look comes after the interval
+                except HailuoError as err:  # no look this time: nobody is let go until the next one
+                    log.warning(
+                        "Capacity gate of %s: could not look (%s); looking again", self.hailuo_conn_id, err
+                    )
+                except Exception:  # the gate serves every waiting task: it must outlive any one failure
+                    log.exception("Capacity gate of %s: look failed; looking again", self.hailuo_conn_id)
                 await asyncio.sleep(self._next_look(limits))  # also the wait after a failed look
 
     def _next_look(self, limits: CapacityLimits) -> float:
