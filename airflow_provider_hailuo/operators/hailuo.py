@@ -131,8 +131,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
     :param aws_conn_id: AWS connection for ``s3://`` images.
     :param max_estimated_cost: refuse (before submitting) a request whose estimated cost, in the
         currency of the connection's region, is above this, or that no price row covers (docs/costs.md).
-    :param capacity_timeout: seconds to wait, in all, while MiniMax refuses the create for capacity (rate
-        limit, videos in flight): nothing is created meanwhile; deferrable tasks wait in the triggerer.
+    :param capacity_timeout: seconds, in all, to wait for room while MiniMax refuses the create for capacity.
     """
 
     template_fields: Sequence[str] = (
