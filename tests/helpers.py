@@ -112,13 +112,15 @@ def fill_in_flight(sandbox: Any, count: int, *, queued_seconds: float = 120.0) -
 
 
 @contextmanager
-def once_counted(sandbox: Any, counter: str, action: Any) -> Iterator[None]:
-    """Run ``action()`` (in a thread) as soon as the sandbox's v2 ``counter`` is above zero."""
+def once_counted(sandbox: Any, counter: str, action: Any, api: str = "v2") -> Iterator[None]:
+    """Run ``action()`` (in a thread) as soon as the sandbox's ``counter`` (of ``api``: ``v2``, or
+    ``v1``'s injected faults) is above zero."""
     done = threading.Event()
 
     def watch() -> None:
         while not done.wait(0.05):
-            if sandbox.stats()["v2"][counter] >= 1:
+            stats = sandbox.stats()
+            if (stats["v2"] if api == "v2" else stats["injected_faults"]).get(counter, 0) >= 1:
                 action()
                 return
 

@@ -83,6 +83,21 @@ def test_dag_refused_by_the_rate_limit_waits_then_submits(
     assert gate_waits and all(gate_waits)
 
 
+def test_v1_rate_limit_refusal_waits_in_the_worker_then_submits(conn: Any) -> None:
+    """v1 has no task list: the wait only spaces the tries, then the create goes through once."""
+    conn.config.rate_limit_rpm = 1
+    HailuoHook().create_video_generation(model="MiniMax-Hailuo-02", prompt="fills the minute")
+
+    def next_minute() -> None:
+        conn.config.rate_limit_rpm = None
+
+    with once_counted(conn, "rpm_limit", next_minute, api="v1"):
+        result = op(model="MiniMax-Hailuo-02", capacity_timeout=30).execute(context())
+    stats = conn.stats()
+    assert stats["injected_faults"]["rpm_limit"] >= 1 and stats["creates"] == 2
+    assert result["status"] == "Success" and stats["v2"]["lists"] == 0
+
+
 def test_dag_capacity_timeout_fails_and_creates_nothing(conn: Any, airflow_db: None) -> None:
     conn.config.v2_in_flight_cap = 2
     fill_in_flight(conn, 2)
