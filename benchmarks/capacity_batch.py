@@ -147,10 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rpm", type=int, default=300, help="requests a minute per account (MiniMax-H3: 300)"
     )
-    parser.add_argument("--processing-seconds", type=float, default=20.0, help="how long the sandbox renders")
+    parser.add_argument(
+        "--processing-seconds",
+        type=float,
+        default=150.0,
+        help="how long the sandbox renders: long enough that the workers, starting about one task run a "
+        "second on 2 cores, fill the cap",
+    )
     parser.add_argument("--poll-interval", type=float, default=10.0, help="the operator's status polls")
     parser.add_argument("--check-interval", type=float, default=5.0, help="capacity_check_interval extra")
-    parser.add_argument("--sample-interval", type=float, default=3.0)
+    parser.add_argument("--sample-interval", type=float, default=5.0)
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--keep", type=Path, help="keep logs under this folder (default: a temp folder)")
