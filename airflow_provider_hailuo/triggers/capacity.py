@@ -53,6 +53,9 @@ class CapacityGate:
         self.waiters: list[_Waiter] = []
         self.releases: deque[float] = deque()
         self.last_release = float("-inf")
+        #: When the in-flight count was last read (monotonic): looks are ``look_interval`` apart, however
+        #: many tasks wait and whenever each becomes ready.
+        self.last_look = float("-inf")
         self.count_requests = 0
         self._runner: asyncio.Task[None] | None = None
 
@@ -92,8 +95,10 @@ class CapacityGate:
     def _next_look(self, limits: CapacityLimits) -> float:
         now = time.time()
         held_back = [w.not_before - now for w in self.waiters if w.not_before > now and not w.future.done()]
-        tick = limits.look_interval if self.api_version == "v2" else limits.check_interval
-        return max(0.01, min([tick, *held_back]))
+        if self.api_version != "v2":
+            return max(0.01, min([limits.check_interval, *held_back]))
+        wake = min([limits.look_interval, *held_back])
+        return max(0.01, wake, self.last_look + limits.look_interval - time.monotonic())
 
     async def _release(self, hook: HailuoHook, settings: Any, limits: CapacityLimits) -> None:
         now = time.time()
@@ -102,6 +107,9 @@ class CapacityGate:
             return
         room = len(ready)
         if self.api_version == "v2":
+            if time.monotonic() - self.last_look < limits.look_interval:
+                return
+            self.last_look = time.monotonic()
             room = min(room, limits.max_in_flight - await self._in_flight(hook, settings) - self._pending())
         for waiter in ready[: max(0, room)]:
             wait = self.last_release + limits.release_spacing - time.monotonic()

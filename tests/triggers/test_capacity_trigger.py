@@ -67,6 +67,26 @@ async def test_waits_share_one_gate_and_get_only_the_free_slots(limits: Any) -> 
     assert lists % 2 == 0
 
 
+async def test_waits_ready_one_after_another_share_the_looks(limits: Any) -> None:
+    """Waits whose backoff ends at different moments still get one look per look interval (1.6 s here)."""
+    limits.config.queueing_seconds = 60.0
+    from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+
+    for n in range(3):  # the cap of the connection (3) is full: nobody may go
+        HailuoHook().create_video_generation(
+            model="MiniMax-H3", prompt=f"queued {n}", duration=4, resolution="768P"
+        )
+    now = time.time()
+    statuses = await _events(
+        [
+            HailuoCapacityTrigger(api_version="v2", not_before=now + 0.05 * n, deadline=now + 1.0)
+            for n in range(10)
+        ]
+    )
+    assert statuses == ["timeout"] * 10
+    assert limits.stats()["v2"]["lists"] == 2  # one look (queued, running) in the second
+
+
 async def test_counts_videos_in_flight(limits: Any) -> None:
     from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 
