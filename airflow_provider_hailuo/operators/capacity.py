@@ -94,7 +94,7 @@ def submit_within_capacity(
 def resume_after_capacity(
     op: HailuoVideoGenerationOperator,
     context: Context,
-    event: Any,
+    event: Any = None,
     *,
     capacity_since: float | None = None,
     capacity_refusals: int = 0,

@@ -585,8 +585,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
             return self._result(payload, event, VideoStatus.SUCCESS.value)
         raise failure_for_event(event, retry_reattaches=retry_reattaches)
 
-    def execute_after_capacity(self, context: Context, event: Any = None, **wait: Any) -> VideoResult:
-        return capacity.resume_after_capacity(self, context, event, **wait)
+    execute_after_capacity = capacity.resume_after_capacity  # back from HailuoCapacityTrigger
 
     def execute_complete(
         self,
