@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from airflow_provider_hailuo.exceptions import (
 from airflow_provider_hailuo.fingerprint import request_fingerprint
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
 from airflow_provider_hailuo.operators import capacity
+from airflow_provider_hailuo.operators.cost_check import check_cost
 from airflow_provider_hailuo.outcomes import (
     failure_for_event,
     raise_for_airflow,
@@ -508,6 +508,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
                 end_time=end_time,
                 started_at=time.time(),
                 api_version=api_version,
+                summary=summary,
             ),
             method_name="execute_complete",
             kwargs={"payload_summary": summary},
@@ -515,46 +516,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
         )
 
     def _estimate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Log the expected bill before submitting and enforce ``max_estimated_cost`` (no money spent yet).
-
-        Returns the estimate's ``estimated_cost`` and ``currency`` (both None without a price) for the result.
-        """
-        from airflow_provider_hailuo.price_config import table_for
-        from airflow_provider_hailuo.pricing import (
-            PricingConfigError,
-            estimate_request,
-            format_money,
-            region_for_host,
-        )
-
-        limit = self.max_estimated_cost
-        try:
-            conn = self.hook.get_connection(self.hailuo_conn_id)
-            table = table_for(conn.extra_dejson or {}, self.hailuo_conn_id)
-            estimate = estimate_request(
-                payload, region=region_for_host(self.hook.settings.base_url), table=table
-            )
-        except PricingConfigError as err:
-            if limit is not None:
-                raise AirflowFailException(f"Cannot check max_estimated_cost: {err}") from err
-            self.log.warning("No cost estimate: %s", err)
-            return {"estimated_cost": None, "currency": None}
-        if estimate is None:
-            message = (
-                f"No price is known for {payload.get('model')} at {payload.get('resolution') or 'its default resolution'}"
-                " (add a row to [hailuo] price_table or the connection's price_table extra; docs/costs.md)"
-            )
-            if limit is not None:
-                raise AirflowFailException(f"{message}: refusing to submit under max_estimated_cost={limit}")
-            self.log.info("%s", message)
-            return {"estimated_cost": None, "currency": None}
-        self.log.info("Estimated cost of this video: %s", estimate)
-        if limit is not None and estimate.amount > Decimal(str(limit)):
-            raise AirflowFailException(
-                f"Estimated cost {format_money(estimate.amount, estimate.currency)} is above "
-                f"max_estimated_cost={limit} {estimate.currency}: not submitted ({estimate.basis})"
-            )
-        return {"estimated_cost": float(estimate.amount), "currency": estimate.currency}
+        """Log the expected bill and enforce ``max_estimated_cost`` before submitting (:mod:`.cost_check`)."""
+        return check_cost(self, payload)
 
     def on_kill(self) -> None:
         """A kill or clear while waiting in the worker: cancel a still-queued v2 video (v1 cannot)."""
@@ -587,6 +550,13 @@ class HailuoVideoGenerationOperator(BaseOperator):
 
     execute_after_capacity = capacity.resume_after_capacity  # back from HailuoCapacityTrigger
 
+    def _stored_summary(self, context: Context) -> dict[str, Any]:
+        """The summary recorded at submission, for a resume that lost its kwargs and an event without one."""
+        store = context.get("task_state_store")  # type: ignore[call-overload]
+        prior = store.get(STATE_KEY) if store is not None else None
+        summary = prior.get("summary") if isinstance(prior, Mapping) else None
+        return dict(summary) if isinstance(summary, Mapping) and summary else {"model": self.model}
+
     def execute_complete(
         self,
         context: Context,
@@ -595,6 +565,8 @@ class HailuoVideoGenerationOperator(BaseOperator):
     ) -> VideoResult:
         reattaches = self._retry_reattaches(context)
         try:
-            return self._finish(payload_summary or {"model": self.model}, validate_event(event), reattaches)
+            echoed = event.get("summary") if isinstance(event, dict) else None
+            summary = payload_summary or echoed or self._stored_summary(context)
+            return self._finish(summary, validate_event(event), reattaches)
         except HailuoError as err:
             raise_for_airflow(err, retry_reattaches=reattaches)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
@@ -50,6 +51,9 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
     :param end_time: wall-clock deadline, Unix seconds; ``None`` waits without a deadline.
     :param started_at: Unix seconds when the task was submitted, for elapsed-time log lines.
     :param api_version: the API the task was created on: ``v1``, or ``v2`` for MiniMax-H3.
+    :param summary: what the operator reports about the request (model, resolution, duration, cost
+        estimate; no prompt or media; a dict, kept as a JSON string), echoed in the event: ``dag.test()`` hands the
+        resumed task only the event, not the deferral's kwargs.
     """
 
     def __init__(
@@ -60,8 +64,13 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
         end_time: float | None = None,
         started_at: float | None = None,
         api_version: str = "v1",
+        summary: dict[str, Any] | str | None = None,
     ) -> None:
         super().__init__()
+        # Serialized as a JSON string, so every kwarg stays a primitive.
+        self.summary: dict[str, Any] | None = (
+            json.loads(summary) if isinstance(summary, str) else summary
+        ) or None
         self.api_version = str(api_version or "v1")
         self.video_task_id = str(video_task_id)
         self.hailuo_conn_id = hailuo_conn_id
@@ -79,11 +88,15 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                 "end_time": self.end_time,
                 "started_at": self.started_at,
                 "api_version": self.api_version,
+                **({"summary": json.dumps(self.summary, sort_keys=True)} if self.summary else {}),
             },
         )
 
     def _hook(self) -> HailuoHook:
         return HailuoHook(hailuo_conn_id=self.hailuo_conn_id)
+
+    def _event(self, payload: Any) -> TriggerEvent:
+        return TriggerEvent({**payload, "summary": self.summary} if self.summary else payload)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         async with shared_session_lease(), _poller_lease(self) as poller:
@@ -110,7 +123,7 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                     event = self._failed_poll(watcher, err)
                     if event is None and watcher.deadline_passed:
                         await self._cancel_if_v2(hook)
-                        event = TriggerEvent(
+                        event = self._event(
                             error_event(self.video_task_id, "timeout", watcher.timeout_message())
                         )
                     if event is not None:
@@ -122,11 +135,11 @@ class HailuoVideoGenerationTrigger(BaseTrigger):
                 if line:
                     self.log.info("%s", line)
                 if status.is_terminal:
-                    yield TriggerEvent(status_event(status))
+                    yield self._event(status_event(status))
                     return
                 if watcher.deadline_passed:
                     await self._cancel_if_v2(hook)
-                    yield TriggerEvent(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
+                    yield self._event(error_event(self.video_task_id, "timeout", watcher.timeout_message()))
                     return
                 if poller is None:
                     await asyncio.sleep(_aligned_poll_delay(watcher))

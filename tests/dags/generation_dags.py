@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG
+from airflow.sdk import DAG, task
 
 from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperator
 from airflow_provider_hailuo.sensors.hailuo import HailuoVideoGenerationSensor
@@ -178,13 +178,22 @@ H3: dict[str, Any] = {"model": "MiniMax-H3", "resolution": "768P", "duration": 4
 for deferrable in (False, True):
     suffix = "deferrable" if deferrable else "sync"
     with DAG(f"hailuo_h3_{suffix}", schedule=None, start_date=START, catchup=False) as dag:
-        HailuoVideoGenerationOperator(
+        text_to_video = HailuoVideoGenerationOperator(
             task_id="text_to_video",
             prompt="a red kite over a cliff",
             ratio="9:16",
             deferrable=deferrable,
             **H3,
         )
+
+        @task
+        def result_describes_the_request(result: dict[str, Any]) -> None:
+            """What was asked (768P, 4 s, priced), not the model's defaults, however the wait ended."""
+            got = (result["resolution"], result["duration"], result["estimated_cost"] is not None)
+            if got != ("768P", 4, True):
+                raise ValueError(f"result does not describe the request: {got}")
+
+        result_describes_the_request(text_to_video.output)
         HailuoVideoGenerationOperator(
             task_id="first_frame",
             prompt="the scene comes alive",

@@ -205,3 +205,16 @@ async def test_trigger_bad_key_ends_the_wait_at_once(
     assert event["status"] == "error" and event["error_code"] in (1004, 2049)
     assert sandbox.stats()["queries"] - before == 1
     await close_shared_client_session()
+
+
+def test_the_request_summary_survives_serialization_and_comes_back_in_the_event() -> None:
+    """dag.test() resumes a task with the event alone: the summary rides along (a JSON string kwarg)."""
+    summary = {"model": "MiniMax-H3", "resolution": "768P", "duration": 4, "estimated_cost": 0.32}
+    trigger = HailuoVideoGenerationTrigger("42", summary=summary)
+    _path, kwargs = trigger.serialize()
+    assert isinstance(kwargs["summary"], str)
+    resumed = HailuoVideoGenerationTrigger(**kwargs)
+    assert resumed.summary == summary
+    event = resumed._event({"video_task_id": "42", "status": "success"})
+    assert event.payload["summary"] == summary
+    assert "summary" not in HailuoVideoGenerationTrigger("42").serialize()[1]  # old kwargs unchanged
