@@ -47,6 +47,7 @@ from airflow_provider_hailuo.operators.hailuo import HailuoVideoGenerationOperat
 
 POOL = os.environ.get("HAILUO_EXAMPLE_POOL", "hailuo_api")
 BACKSTOP_POLL_INTERVAL = float(os.environ.get("HAILUO_EXAMPLE_BACKSTOP_POLL_INTERVAL", "900"))
+BACKSTOP_RETRY_DELAY = float(os.environ.get("HAILUO_EXAMPLE_BACKSTOP_RETRY_DELAY", "300"))
 DEFAULT_PROMPTS = [
     "A panda strolls through a bamboo forest, sunlight dappling through the leaves [Tracking shot]",
     "Waves roll onto a black sand beach at dusk [Pull out]",
@@ -110,5 +111,5 @@ with DAG(
         callback_url="{{ hailuo_callback_url(dag_run.conf) }}",
         poll_interval=BACKSTOP_POLL_INTERVAL,
         retries=3,
-        retry_delay=timedelta(minutes=5),
+        retry_delay=timedelta(seconds=BACKSTOP_RETRY_DELAY),
     ).expand(video_task_id=submitted.output)

@@ -25,6 +25,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowCluster
     )
     c.env["HAILUO_EXAMPLE_POLL_INTERVAL"] = "1"
     c.env["HAILUO_EXAMPLE_BACKSTOP_POLL_INTERVAL"] = "2"
+    # A backstop try failed by Airflow's defer/resume race (apache/airflow#67287) retries in seconds here.
+    c.env["HAILUO_EXAMPLE_BACKSTOP_RETRY_DELAY"] = "5"
     c.env["HAILUO_CAPACITY_POLL_INTERVAL"] = "2"
     for extra in (REPO / "dags_examples").glob("*.txt"):
         (c.dags / extra.name).write_bytes(extra.read_bytes())

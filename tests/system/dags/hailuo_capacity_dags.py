@@ -7,7 +7,7 @@ caller with the account's limits in its extra; ``HAILUO_CAPACITY_POLL_INTERVAL``
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, task
 
@@ -31,4 +31,8 @@ with DAG("hailuo_capacity_batch", schedule=None, start_date=datetime(2026, 1, 1)
         hailuo_conn_id="hailuo_capacity",
         poll_interval=float(os.environ.get("HAILUO_CAPACITY_POLL_INTERVAL", "10")),
         capacity_timeout=3600,
+        # A retry re-attaches (task state store), never paying twice; it absorbs Airflow's defer/resume
+        # race under load (see tests/system/test_system_capacity.py).
+        retries=2,
+        retry_delay=timedelta(seconds=5),
     ).expand(prompt=prompts())
