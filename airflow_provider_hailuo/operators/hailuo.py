@@ -550,13 +550,6 @@ class HailuoVideoGenerationOperator(BaseOperator):
 
     execute_after_capacity = capacity.resume_after_capacity  # back from HailuoCapacityTrigger
 
-    def _stored_summary(self, context: Context) -> dict[str, Any]:
-        """The summary recorded at submission, for a resume that lost its kwargs and an event without one."""
-        store = context.get("task_state_store")  # type: ignore[call-overload]
-        prior = store.get(STATE_KEY) if store is not None else None
-        summary = prior.get("summary") if isinstance(prior, Mapping) else None
-        return dict(summary) if isinstance(summary, Mapping) and summary else {"model": self.model}
-
     def execute_complete(
         self,
         context: Context,
@@ -566,7 +559,7 @@ class HailuoVideoGenerationOperator(BaseOperator):
         reattaches = self._retry_reattaches(context)
         try:
             echoed = event.get("summary") if isinstance(event, dict) else None
-            summary = payload_summary or echoed or self._stored_summary(context)
+            summary = payload_summary or echoed or {"model": self.model}
             return self._finish(summary, validate_event(event), reattaches)
         except HailuoError as err:
             raise_for_airflow(err, retry_reattaches=reattaches)
