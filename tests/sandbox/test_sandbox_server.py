@@ -388,11 +388,11 @@ def test_public_base_url_override(sandbox: SandboxServer, api: requests.Session)
 
 
 def test_download_url_expires_with_403(sandbox: SandboxServer, api: requests.Session) -> None:
-    sandbox.config.download_url_ttl_seconds = 0.3
+    sandbox.config.download_url_ttl_seconds = 1.5  # outlasts the first download on a loaded machine
     _, retrieved = finished_file(api, sandbox)
     url = retrieved["file"]["download_url"]
     assert requests.get(url, timeout=5).status_code == 200
-    time.sleep(0.35)
+    time.sleep(1.55)
     expired = requests.get(url, timeout=5)
     assert expired.status_code == 403
     assert "expired" in expired.text

@@ -44,20 +44,29 @@ async def test_short_intervals_are_not_moved() -> None:
     assert _aligned_poll_delay(watcher) == 0.05
 
 
-async def test_deadline_capped_sleep_is_exact() -> None:
-    watcher = StatusWatcher("1", poll_interval=10.0, end_time=time.time() + 3.0)
-    delay = _aligned_poll_delay(watcher)
-    assert 2.9 < delay <= 3.0
-    assert delay == pytest.approx(watcher.end_time - time.time(), abs=0.01)  # type: ignore[operator]
+def _frozen_wall_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Stop ``time.time()`` (the deadline's clock): a deadline check then holds exactly, not within
+    however long a loaded machine took between two readings."""
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    return now
 
 
-async def test_alignment_never_moves_a_poll_past_the_deadline() -> None:
+async def test_deadline_capped_sleep_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = _frozen_wall_clock(monkeypatch)
+    watcher = StatusWatcher("1", poll_interval=10.0, end_time=now[0] + 3.0)
+    assert _aligned_poll_delay(watcher) == pytest.approx(3.0)
+
+
+async def test_alignment_never_moves_a_poll_past_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = _frozen_wall_clock(monkeypatch)
     # The deadline falls just after one full interval: a later grid point could cross it.
     for _ in range(20):
-        watcher = StatusWatcher("1", poll_interval=2.0, end_time=time.time() + 2.0 + 0.01)
+        watcher = StatusWatcher("1", poll_interval=2.0, end_time=now[0] + 2.0 + 0.01)
         delay = _aligned_poll_delay(watcher)
-        assert time.time() + delay < watcher.end_time  # type: ignore[operator]
-        await asyncio.sleep(0.007)
+        assert now[0] + delay < watcher.end_time  # type: ignore[operator]
+        await asyncio.sleep(0.007)  # the loop clock moves on: every offset from the grid is tried
+        now[0] += 0.007
 
 
 async def test_zero_disables_alignment(monkeypatch: pytest.MonkeyPatch) -> None:
