@@ -104,7 +104,7 @@ def test_dag_capacity_timeout_fails_and_creates_nothing(conn: Any, airflow_db: N
     started = time.monotonic()
     dag_run = load_dag_file(DAG_FILE, "hailuo_capacity_timeout").test()  # type: ignore[attr-defined]
     assert dag_run.state == "failed"
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 60  # capacity_timeout=0.5 ended it, not a retry or the 6 h default
     v2 = _v2(conn)
     assert v2["in_flight_refusals"] >= 1 and v2["creates"] == 2  # only the fillers
 

@@ -737,13 +737,13 @@ def test_outage_hits_only_its_endpoints_and_mixed_cycles_through_faults(
 
 
 def test_slow_seconds_only_slows_the_api(sandbox: SandboxServer, api: requests.Session) -> None:
-    sandbox.config.slow_seconds = 0.3
+    sandbox.config.slow_seconds = 1.5  # well apart from a local call's time, even on a loaded machine
     started = time.monotonic()
     query(api, sandbox, "1")
-    assert time.monotonic() - started >= 0.3
+    assert time.monotonic() - started >= 1.5
     started = time.monotonic()
     requests.get(f"{sandbox.url}/sandbox/health", timeout=5)
-    assert time.monotonic() - started < 0.25
+    assert time.monotonic() - started < 1.0
     with pytest.raises(requests.exceptions.ReadTimeout):
         api.get(f"{sandbox.url}/v1/query/video_generation?task_id=1", timeout=0.1)
 
@@ -763,7 +763,7 @@ def test_create_timeout_after_commit(sandbox: SandboxServer, api: requests.Sessi
     assert wait_final(api, sandbox, task_id)["status"] == "Success"
     started = time.monotonic()
     assert code_of(create(api, sandbox, T2V)) == 0
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 4  # the fault was one-shot: this create does not hang 5 s
 
 
 def test_files_are_forgotten_after_their_retention(sandbox: SandboxServer, api: requests.Session) -> None:
@@ -868,7 +868,7 @@ def test_start_stop_many_times() -> None:
         server.stop()  # idempotent
         with pytest.raises(RuntimeError):
             _ = server.url
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # no start or stop waits out a timeout
     server = SandboxServer()
     assert server.stats()["creates"] == 0  # usable before start
     server.start()
@@ -883,7 +883,7 @@ def test_stop_does_not_wait_for_hanging_requests(sandbox: SandboxServer, api: re
         api.post(f"{sandbox.url}/v1/video_generation", json=T2V, timeout=0.2)
     started = time.monotonic()
     sandbox.stop()
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10  # not the 30 s the request hangs
 
 
 def test_port_in_use_raises() -> None:
