@@ -1,21 +1,32 @@
-"""Encode the sandbox's looping H.264 clips (one per output size the sandbox can report, v1 and v2).
+"""Encode the sandbox's looping H.264 clips (one per output size the sandbox can report, v1 and v2)
+and its AAC-LC stereo sound loop (the audio track of MiniMax-H3 outputs).
 
-The sandbox serves MP4s whose picture is a short loop repeated for the video's duration
-(`airflow_provider_hailuo/sandbox/mp4.py` builds the container); this script makes the loops.
+The sandbox serves MP4s whose picture (and, for H3, sound) is a short loop repeated for the video's
+duration (`airflow_provider_hailuo/sandbox/mp4.py` builds the container); this script makes the loops.
 They are committed, a few KB each, so neither CI nor users need an encoder: run it again only
 when the catalogue gains an output size.
 
-    python scripts/make_sandbox_clips.py        # needs PyAV (pip install av), which bundles libx264
+    python scripts/make_sandbox_clips.py           # everything; needs PyAV (pip install av), which
+                                                   # bundles libx264 and FFmpeg's AAC encoder
+    python scripts/make_sandbox_clips.py --audio   # only clips/audio.aac
+    python scripts/make_sandbox_clips.py --video   # only the H.264 loops
 
 Each loop is LOOP_FRAMES frames at 24 fps: one IDR frame then P frames only (no B frames, one
 slice per frame), so the container can play it back to back any number of times and every
 repetition starts on a sync sample. The picture is flat colours with two boxes moving on a
 16-pixel grid, which keeps a 1080p loop at a few KB. SEI messages (x264's settings banner) are
 dropped: decoders do not need them.
+
+The sound is AUDIO_LOOP_SECONDS of digital silence, stereo at AUDIO_RATE, written as an ADTS stream
+(`sandbox/aac.py` reads its frame headers). Silence makes any number of back-to-back repetitions
+decode without a click, which a tone would not (the encoder's overlapping windows do not wrap around
+the loop); "bitexact" keeps FFmpeg's version banner out of the first frame, so the file does not
+change with the encoder's version.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -23,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from airflow_provider_hailuo.sandbox.aac import AUDIO_CLIP, SAMPLES_PER_FRAME, parse_adts  # noqa: E402
 from airflow_provider_hailuo.sandbox.mp4 import (  # noqa: E402
     CLIP_DIR,
     FPS,
@@ -34,6 +46,8 @@ from airflow_provider_hailuo.sandbox.mp4 import (  # noqa: E402
 BACKGROUND = (52, 156, 104)  # YUV of a dark blue
 BOX = (170, 44, 188)  # YUV of an orange
 MARKER = (235, 128, 128)  # white
+AUDIO_RATE = 48000
+AUDIO_LOOP_SECONDS = 2
 
 
 def _plane(width: int, height: int, fill: int, boxes: list[tuple[int, int, int, int, int]]) -> bytes:
@@ -110,12 +124,48 @@ def encode(width: int, height: int) -> bytes:
     return _drop_sei(bytes(out))
 
 
+def encode_audio() -> bytes:
+    """AUDIO_LOOP_SECONDS of stereo silence as AAC-LC in ADTS."""
+    import io
+
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, "w", format="adts", options={"fflags": "+bitexact"}) as container:
+        stream = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
+        stream.bit_rate = 32000
+        stream.codec_context.options = {"flags": "+bitexact"}
+        for start in range(0, AUDIO_RATE * AUDIO_LOOP_SECONDS, SAMPLES_PER_FRAME):
+            frame = av.AudioFrame(format="fltp", layout="stereo", samples=SAMPLES_PER_FRAME)
+            for plane in frame.planes:
+                plane.update(bytes(plane.buffer_size))
+            frame.sample_rate, frame.pts, frame.time_base = AUDIO_RATE, start, Fraction(1, AUDIO_RATE)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    data = out.getvalue()
+    clip = parse_adts(data)  # what the sandbox will read
+    assert (clip.object_type, clip.sample_rate, clip.channels) == (2, AUDIO_RATE, 2), clip
+    return data
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--audio", action="store_true", help="only the AAC sound loop")
+    only.add_argument("--video", action="store_true", help="only the H.264 picture loops")
+    args = parser.parse_args()
     CLIP_DIR.mkdir(exist_ok=True)
-    for width, height in output_sizes():
-        data = encode(width, height)
-        clip_path(width, height).write_bytes(data)
-        print(f"{clip_path(width, height).relative_to(REPO)}: {len(data)} bytes")
+    if not args.audio:
+        for width, height in output_sizes():
+            data = encode(width, height)
+            clip_path(width, height).write_bytes(data)
+            print(f"{clip_path(width, height).relative_to(REPO)}: {len(data)} bytes")
+    if not args.video:
+        data = encode_audio()
+        AUDIO_CLIP.write_bytes(data)
+        print(f"{AUDIO_CLIP.relative_to(REPO)}: {len(data)} bytes")
 
 
 if __name__ == "__main__":

@@ -63,9 +63,9 @@ class SandboxConfig:
     video_bytes: int = field(
         default=256 * 1024,
         metadata=_doc(
-            "Size in bytes of each generated MP4 (raised to the smallest playable file, under 8 KB, if "
-            "smaller); a trailing free box pads a playable H.264 clip to it. Made on the fly, so several "
-            "GB cost no memory. CLI/env accept suffixes K, M, G (binary)."
+            "Size in bytes of each generated MP4 (raised to the smallest playable file, under 16 KB, if "
+            "smaller); a trailing free box pads a playable H.264 clip (and, for H3, its AAC track) to it. "
+            "Made on the fly, so several GB cost no memory. CLI/env accept suffixes K, M, G (binary)."
         ),
     )
     download_url_ttl_seconds: float = field(

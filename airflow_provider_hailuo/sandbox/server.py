@@ -424,6 +424,7 @@ async def _download(request: web.Request) -> web.StreamResponse:
         start,
         end,
         chunk_size=config.download_chunk_bytes,
+        audio=stored.audio,
     ):
         if cut_at is not None and sent + len(chunk) > cut_at:
             chunk = chunk[: cut_at - sent]
@@ -447,7 +448,9 @@ async def _download(request: web.Request) -> web.StreamResponse:
 
 def _sha256_of(stored: StoredFile) -> str:
     digest = hashlib.sha256()
-    for chunk in iter_video_bytes(stored.seed, stored.width, stored.height, stored.duration, stored.size):
+    for chunk in iter_video_bytes(
+        stored.seed, stored.width, stored.height, stored.duration, stored.size, audio=stored.audio
+    ):
         digest.update(chunk)
     return digest.hexdigest()
 

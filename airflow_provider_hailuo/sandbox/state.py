@@ -109,6 +109,8 @@ class StoredFile:
     height: int
     duration: float
     created_at: int
+    audio: bool = False
+    """With the stereo AAC track every MiniMax-H3 (v2) output has; v1 outputs have none."""
 
     @property
     def seed(self) -> str:
@@ -289,17 +291,20 @@ class SandboxState:
         duration_s: float,
         created_at: int,
         file_id: int | None = None,
+        *,
+        audio: bool = False,
     ) -> StoredFile:
         """Register a generated video (v1 or v2) with the download machinery; its bytes are made on read."""
         video_bytes = self.config.video_bytes
         stored = StoredFile(
             file_id=file_id if file_id is not None else self.unique_id(self.files.__contains__),
             task_id=task_id,
-            size=max(video_bytes, mp4_min_size(width, height, duration_s)),
+            size=max(video_bytes, mp4_min_size(width, height, duration_s, audio=audio)),
             width=width,
             height=height,
             duration=duration_s,
             created_at=created_at,
+            audio=audio,
         )
         self.files[stored.file_id] = stored
         return stored

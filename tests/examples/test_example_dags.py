@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from airflow_provider_hailuo.hooks.hailuo import HailuoHook
+from airflow_provider_hailuo.media_probe import probe_video
 from tests.conftest import load_dag_file
 from tests.helpers import moto_s3_server, png_bytes
 from tests.sandbox.media_files import wav
@@ -74,7 +75,15 @@ def _objects(client: Any, sandbox_url: str, skip: set[str]) -> list[dict[str, An
         body = client.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read()
         file_id = head["Metadata"].get("hailuo-file-id")
         digest = hashlib.sha256(body).hexdigest()
-        found.append({"key": obj["Key"], "sha256": digest, "meta": head["Metadata"], "file_id": file_id})
+        found.append(
+            {
+                "key": obj["Key"],
+                "sha256": digest,
+                "meta": head["Metadata"],
+                "file_id": file_id,
+                "has_audio": probe_video(body).has_audio,
+            }
+        )
         if file_id and file_id.isdigit():  # a v1 file; an H3 video ("v2:<task id>") is checked by its test
             served = requests.get(f"{sandbox_url}/sandbox/files/{file_id}/sha256", timeout=30).json()
             assert served["sha256"] == digest and served["bytes"] == len(body)
@@ -105,7 +114,7 @@ def test_example_dag_runs_end_to_end(
     assert {t["model"] for t in stats["tasks"].values()} == {model}
     new = _objects(s3, sandbox.url, before)
     assert len(new) == videos
-    assert all(o["file_id"] for o in new)
+    assert all(o["file_id"] and not o["has_audio"] for o in new)  # v1 videos are video-only
 
 
 def test_h3_example_dag_runs_end_to_end(sandbox: Any, s3: Any, airflow_db: None) -> None:
@@ -135,6 +144,7 @@ def test_h3_example_dag_runs_end_to_end(sandbox: Any, s3: Any, airflow_db: None)
     new = _objects(s3, sandbox.url, before)
     assert {o["key"].split("/")[1] for o in new} == {"h3-text", "h3-references"}
     assert {o["sha256"] for o in new} == served  # the bytes MiniMax served, in S3
+    assert all(o["has_audio"] for o in new)  # H3 videos carry stereo sound
 
 
 def test_h3_regeneration_example_dag_stores_the_2k_video(sandbox: Any, s3: Any, airflow_db: None) -> None:
@@ -153,6 +163,7 @@ def test_h3_regeneration_example_dag_stores_the_2k_video(sandbox: Any, s3: Any, 
     served = requests.get(f"{sandbox.url}/sandbox/files/{final['file_id']}/sha256", timeout=30).json()
     (stored,) = _objects(s3, sandbox.url, before)
     assert stored["key"].startswith("hailuo/h3-2k/") and stored["sha256"] == served["sha256"]
+    assert stored["has_audio"]
 
 
 def test_h3_prompt_enhancement_example_dag_generates_from_the_enhanced_prompt(

@@ -233,3 +233,28 @@ def test_base_video_from_a_local_path_or_s3(
         client.put_object(Bucket="drafts", Key="draft.mp4", Body=BASE_VIDEO)
         regen(base_video="s3://drafts/draft.mp4", prompt="from S3").execute(context(FakeStore()))
     assert [t["prompt"] for t in _v2(sandbox)["created_tasks"]] == ["from a file", "from S3"]
+
+
+def test_a_sandbox_768p_output_downloaded_by_the_hook_is_a_valid_local_base_video(
+    sandbox: Any, tmp_path: Any
+) -> None:
+    """The round trip users make: generate at 768P, keep the file, remake it at 2K from the file (form B).
+
+    The operator's local check (§4.2: audio track, 24 fps, sides divisible by 32, 107-362 frames in steps
+    of 17) accepts the sandbox's own H3 output, as it must accept MiniMax's.
+    """
+    from airflow_provider_hailuo.media_probe import probe_video
+
+    draft = _draft(sandbox)
+    hook = HailuoHook()
+    path = tmp_path / "draft.mp4"
+    hook.download_file(f"v2:{draft['video_task_id']}", path)
+    assert probe_video(path.read_bytes()).has_audio
+    result = regen(base_video=str(path), prompt="a draft").execute(context(FakeStore()))
+    assert (result["status"], result["resolution"], result["duration"]) == ("Success", "2K", 5)
+    task = _v2(sandbox)["tasks"][result["video_task_id"]]
+    assert (task["task_type"], task["source_task_id"]) == ("regeneration", None)  # form B: the file
+    assert (task["width"], task["height"], task["frames"]) == (2560, 1440, 124)
+    hook.download_file(f"v2:{result['video_task_id']}", tmp_path / "2k.mp4")
+    remade = probe_video((tmp_path / "2k.mp4").read_bytes())
+    assert (remade.width, remade.height, remade.frames, remade.has_audio) == (2560, 1440, 124, True)

@@ -116,9 +116,14 @@ def build_task(
         task.usage = video_usage(
             task.duration, seconds_ceil(measured.video_seconds), measured.image_count, audio
         )
-    if task.outcome == "succeeded":
+    if task.outcome == "succeeded":  # every H3 model's video has stereo sound, which cannot be turned off
         stored = state.store_video(
-            task_id, task.width, task.height, task.frames / FPS, int(task.created_at + task.finishes_after)
+            task_id,
+            task.width,
+            task.height,
+            task.frames / FPS,
+            int(task.created_at + task.finishes_after),
+            audio=True,
         )
         task.file_id = stored.file_id
     return task
