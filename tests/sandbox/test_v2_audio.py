@@ -7,7 +7,6 @@ Files are downloaded over HTTP from the content URL, then read by FFmpeg's own t
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from airflow_provider_hailuo.sandbox import SandboxServer
 
 from . import media_files as mf
 from .ffmpeg_tools import decode_errors, streams
+from .test_sandbox_server import finished_file
 from .v2_calls import REGENERATION, create, t2va, text, video, wait_status
 
 AAC_FRAME_SECONDS = 1024 / 48000
@@ -99,17 +99,7 @@ def test_regenerations_in_both_forms_output_stereo_aac(
 
 
 def test_a_v1_output_stays_video_only(sandbox: SandboxServer, api: requests.Session, tmp_path: Path) -> None:
-    body = {"model": "MiniMax-Hailuo-02", "prompt": "a red fox running through snow"}
-    task_id = api.post(f"{sandbox.url}/v1/video_generation", json=body, timeout=10).json()["task_id"]
-    deadline = time.monotonic() + 30
-    while (
-        answer := api.get(
-            f"{sandbox.url}/v1/query/video_generation", params={"task_id": task_id}, timeout=10
-        ).json()
-    )["status"] != "Success":
-        assert time.monotonic() < deadline and answer["status"] != "Fail", answer
-        time.sleep(0.02)
-    retrieved = api.get(f"{sandbox.url}/v1/files/retrieve", params={"file_id": answer["file_id"]}, timeout=10)
-    path, _ = _download(sandbox, retrieved.json()["file"]["download_url"], tmp_path / "v1.mp4")
+    _final, retrieved = finished_file(api, sandbox)
+    path, _ = _download(sandbox, retrieved["file"]["download_url"], tmp_path / "v1.mp4")
     assert set(streams(path)) == {"video"}
     assert decode_errors(path) == ""
