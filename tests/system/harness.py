@@ -482,6 +482,10 @@ def watch_runs(
             if state in ("success", "failed"):
                 assert state == "success", failure_report(cluster, dag_id, run_id)
                 pending.remove((dag_id, run_id))
+                # Which tries were retried, in the test output.
+                for ti in cluster.task_instances(dag_id, run_id):
+                    if (ti.get("try_number") or 0) > 1:
+                        print(f"retried: {dag_id}.{ti['task_id']}[{ti['map_index']}] try {ti['try_number']}")
         time.sleep(interval)
     assert not pending, f"runs still going after {timeout}s: {pending}"
     return seen
