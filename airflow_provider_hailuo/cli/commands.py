@@ -24,6 +24,7 @@ from airflow_provider_hailuo.redaction import sanitize
 
 if TYPE_CHECKING:
     from airflow_provider_hailuo.cli.runtime import Runtime
+    from airflow_provider_hailuo.protocol import VideoGenerationStatus
 
 __all__ = ["cmd_download", "cmd_generate", "cmd_resume", "cmd_status", "cmd_test_connection"]
 
@@ -90,6 +91,42 @@ def _unknown_task(rt: Runtime, task_id: str, err: BaseException) -> CliError:
     )
 
 
+def watch(
+    rt: Runtime, task_id: str, *, started: float, api_version: str, kind: str, then: str
+) -> tuple[VideoGenerationStatus, float]:
+    """Poll until the task ends, on one live status line: the wait every waiting command shares.
+
+    Returns the final status and the seconds since ``started``. A timeout exits 8 with ``then`` (how to
+    pick the task up: it keeps running at MiniMax); an id MiniMax does not know exits 2.
+    """
+    from airflow_provider_hailuo.exceptions import HailuoInvalidParamsError, HailuoWaitTimeoutError
+    from airflow_provider_hailuo.protocol import task_ref
+
+    args = rt.args
+    rt.waiting = True
+    ref = task_ref(task_id, api_version)
+    line = StatusLine(rt.console, ref, started=started)
+    try:
+        with line:
+            final = rt.hook().wait_for_video_generation(
+                task_id,
+                poll_interval=args.poll_interval,
+                timeout=args.timeout,
+                on_status=lambda status, _elapsed: line.update(status.status.value),
+                api_version=api_version,
+            )
+    except HailuoWaitTimeoutError as err:
+        raise CliError(
+            ExitCode.TIMEOUT,
+            f"{kind} {ref} was not ready after {format_elapsed(line.elapsed)} (last status "
+            f"{line.status or 'unknown'}). It keeps running at MiniMax and may still finish: {then}",
+            task_id=ref,
+        ) from err
+    except HailuoInvalidParamsError as err:
+        raise _unknown_task(rt, ref, err) from err
+    return final, line.elapsed
+
+
 def _wait_and_fetch(
     rt: Runtime,
     task_id: str,
@@ -101,43 +138,28 @@ def _wait_and_fetch(
     api_version: str = "v1",
 ) -> int:
     """Wait with a live status line, then download; the part ``generate`` and ``resume`` share."""
-    from airflow_provider_hailuo.exceptions import HailuoInvalidParamsError, HailuoWaitTimeoutError
     from airflow_provider_hailuo.protocol import VideoStatus, task_ref
 
     args = rt.args
-    hook = rt.hook()
-    rt.waiting = True
     ref = task_ref(task_id, api_version)
-    line = StatusLine(rt.console, ref, started=started)
-    try:
-        with line:
-            final = hook.wait_for_video_generation(
-                task_id,
-                poll_interval=args.poll_interval,
-                timeout=args.timeout,
-                on_status=lambda status, _elapsed: line.update(status.status.value),
-                api_version=api_version,
-            )
-    except HailuoWaitTimeoutError as err:
-        raise CliError(
-            ExitCode.TIMEOUT,
-            f"video task {ref} was not ready after {format_elapsed(line.elapsed)} (last status "
-            f"{line.status or 'unknown'}). It keeps running at MiniMax and may still finish: wait for it "
-            f"with 'hailuo resume {ref}' instead of submitting again",
-            task_id=ref,
-        ) from err
-    except HailuoInvalidParamsError as err:
-        raise _unknown_task(rt, ref, err) from err
+    final, elapsed = watch(
+        rt,
+        task_id,
+        started=started,
+        api_version=api_version,
+        kind="video task",
+        then=f"wait for it with 'hailuo resume {ref}' instead of submitting again",
+    )
     if final.status is VideoStatus.FAIL:
         raise failure_of(final)
     # A v2 video has no file id: it is fetched by its task (the URL from a fresh query).
     file_id = final.file_id or (ref if api_version == "v2" else "")
     size = f", {final.video_width}x{final.video_height}" if final.video_width else ""
-    rt.console.result(f"video ready: file id {file_id}{size} after {format_elapsed(line.elapsed)}")
+    rt.console.result(f"video ready: file id {file_id}{size} after {format_elapsed(elapsed)}")
     fetched = fetch(rt, file_id, dest, f"hailuo-{task_id}.mp4", task_id=task_id, model=model)
     if args.json:
         rt.console.emit_json(
-            {**status_doc(final), **(extra or {}), **fetched, "elapsed_seconds": round(line.elapsed, 3)}
+            {**status_doc(final), **(extra or {}), **fetched, "elapsed_seconds": round(elapsed, 3)}
         )
     else:
         print_fetched(rt, fetched)
@@ -281,6 +303,8 @@ def cmd_status(rt: Runtime) -> int:
             rt.console.note(f"download it with 'hailuo download {ref}'")
         if status.error_code:
             rt.console.result(f"reason: {status.error_code} {status.error_message or ''}".rstrip())
+        if status.prompt:  # a finished Context-IR task: what 'hailuo enhance' would have printed
+            rt.console.result(f"prompt: {status.prompt}")
     if status.status is VideoStatus.FAIL:
         return failure_of(status).exit_code
     return ExitCode.OK

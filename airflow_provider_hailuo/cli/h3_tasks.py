@@ -138,8 +138,7 @@ def _submit(rt: Runtime, task_type: str, body: Mapping[str, Any], match: Mapping
 
 def cmd_enhance(rt: Runtime) -> int:
     """Validate, submit, wait, then print the enhanced prompt."""
-    from airflow_provider_hailuo.cli.progress import StatusLine
-    from airflow_provider_hailuo.exceptions import HailuoWaitTimeoutError
+    from airflow_provider_hailuo.cli.commands import watch
     from airflow_provider_hailuo.protocol import VideoStatus
     from airflow_provider_hailuo.request import prepare_context_ir_body
 
@@ -154,24 +153,14 @@ def cmd_enhance(rt: Runtime) -> int:
     )
     match = {"model": body["model"], "task_type": "h3_context_ir", "duration": body["duration"]}
     task_id = _submit(rt, "h3_context_ir", body, match, "run 'hailuo enhance' again")
-    hook = rt.hook()
-    rt.waiting = True
-    line = StatusLine(rt.console, str(rt.task_id), started=time.monotonic())
-    try:
-        with line:
-            final = hook.wait_for_video_generation(
-                task_id,
-                poll_interval=args.poll_interval,
-                timeout=args.timeout,
-                on_status=lambda status, _elapsed: line.update(status.status.value),
-                api_version="v2",
-            )
-    except HailuoWaitTimeoutError as err:
-        raise CliError(
-            ExitCode.TIMEOUT,
-            f"Context-IR task {rt.task_id} was not ready in time; read it later with 'hailuo status {rt.task_id}'",
-            task_id=rt.task_id,
-        ) from err
+    final, _elapsed = watch(
+        rt,
+        task_id,
+        started=time.monotonic(),
+        api_version="v2",
+        kind="Context-IR task",
+        then=f"read its prompt later with 'hailuo status {rt.task_id}' instead of paying again",
+    )
     if final.status is not VideoStatus.SUCCESS:
         from airflow_provider_hailuo.cli.exit_codes import failure_of
 

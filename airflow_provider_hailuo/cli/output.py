@@ -29,6 +29,8 @@ def status_doc(status: VideoGenerationStatus) -> dict[str, Any]:
         "trace_id": status.trace_id,
     }
     del doc["video_task_id"]  # the command line's own name for it, kept for scripts that read it
+    if status.prompt:  # a finished Context-IR task's enhanced prompt
+        doc["prompt"] = status.prompt
     return doc
 
 

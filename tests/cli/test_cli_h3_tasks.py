@@ -60,3 +60,24 @@ def test_regenerate_refuses_a_source_that_is_not_768p_before_paying(hailuo: Hail
     both = hailuo("regenerate", big, "--base-video", "https://example.com/v.mp4", *FAST)
     assert both.code == ExitCode.USAGE and "give exactly one" in both.err
     assert _v2(sandbox)["regeneration_calls"] == 0
+
+
+def test_enhance_timeout_exits_8_and_status_reads_the_prompt_later(hailuo: Hailuo, sandbox: Any) -> None:
+    sandbox.config.processing_seconds = 60
+    run = hailuo(
+        "enhance", "--prompt", "a slow tide", "--duration", "5", "--ratio", "16:9", *FAST, "--timeout", "0.2"
+    )
+    assert run.code == ExitCode.TIMEOUT == 8
+    (task_id,) = _v2(sandbox)["tasks"]
+    assert f"Context-IR task v2:{task_id} was not ready after" in run.err
+    assert f"hailuo status v2:{task_id}" in run.err
+    for task in sandbox._state.v2.tasks.values():
+        task.running_seconds = 0.0  # it finishes at MiniMax meanwhile
+    later = hailuo("status", f"v2:{task_id}", "--json")
+    assert later.code == 0, later.err
+    prompt = later.json()["prompt"]
+    assert prompt.startswith("integrated_multimodal_description:")
+    assert prompt == HailuoHook().get_video_generation(task_id, api_version="v2").prompt
+    shown = hailuo("status", f"v2:{task_id}")
+    assert f"prompt: {prompt}" in shown.out
+    assert _v2(sandbox)["context_ir_creates"] == 1  # read later, never paid again
